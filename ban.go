@@ -1,0 +1,123 @@
+package roomd
+
+import (
+	"context"
+	"time"
+)
+
+// Ban keeps a user out of a room until it ends or is lifted.
+type Ban struct {
+	AppID  uint32
+	RoomID string
+	UserID string
+	// Until is when the ban ends; zero means it never ends.
+	Until     time.Time
+	Reason    string
+	CreatedAt time.Time
+}
+
+// Active reports whether the ban is in force at now.
+func (b *Ban) Active(now time.Time) bool {
+	return b.Until.IsZero() || now.Before(b.Until)
+}
+
+// BanMembers bans users from a room for d (0: until lifted). A banned member
+// is removed, with ownership passing on and the room dismissed as for
+// RemoveMembers; no dialect can add a banned user back while the ban is in
+// force. Returns ENOROOM, ENOUSER (non-admin actor), ELIMIT (more than
+// MaxBatch users), EINVALID (negative duration); an invalid user id is
+// reported as an EINVALID ItemError.
+func (s *Service) BanMembers(ctx context.Context, actor Actor, app uint32, roomID string, users []string, d time.Duration, reason string) ([]ItemError, error) {
+	if len(users) > MaxBatch {
+		return nil, Errorf(ELIMIT, "more than %d users in one call", MaxBatch)
+	}
+	if d < 0 {
+		return nil, Errorf(EINVALID, "negative ban duration")
+	}
+	var items []ItemError
+	err := s.update(ctx, func(tx Tx, em *emitter) error {
+		items = items[:0]
+		if err := checkActor(ctx, tx, app, actor); err != nil {
+			return err
+		}
+		room, err := tx.Room(ctx, app, roomID)
+		if err != nil {
+			return err
+		}
+		for _, id := range users {
+			if err := ValidateID("user id", id); err != nil {
+				items = append(items, itemError(id, err))
+				continue
+			}
+			if em.dismissed(room) {
+				// The room went with its last member; later bans have nothing to keep users out of.
+				items = append(items, ItemError{ID: id, Code: ENOROOM, Message: "room was dismissed"})
+				continue
+			}
+			b := &Ban{AppID: app, RoomID: roomID, UserID: id, Reason: reason, CreatedAt: em.now}
+			if d > 0 {
+				b.Until = em.now.Add(d)
+			}
+			if err := tx.PutBan(ctx, b); err != nil {
+				return err
+			}
+			em.emit(room, actor, EventMemberBanned, BanPayload{UserID: id, Until: b.Until})
+			if _, err := tx.Member(ctx, app, roomID, id); err == nil {
+				if err := s.removeMember(ctx, tx, em, actor, room, id, LeaveBanned, reason); err != nil {
+					return err
+				}
+			} else if ErrorCode(err) != ENOTMEMBER {
+				return err
+			}
+		}
+		return nil
+	})
+	return items, err
+}
+
+// UnbanMembers lifts the bans of users in a room; a user who is not banned
+// is left as it is. Returns ENOROOM, ENOUSER (non-admin actor), ELIMIT.
+func (s *Service) UnbanMembers(ctx context.Context, actor Actor, app uint32, roomID string, users []string) error {
+	if len(users) > MaxBatch {
+		return Errorf(ELIMIT, "more than %d users in one call", MaxBatch)
+	}
+	return s.update(ctx, func(tx Tx, em *emitter) error {
+		if err := checkActor(ctx, tx, app, actor); err != nil {
+			return err
+		}
+		room, err := tx.Room(ctx, app, roomID)
+		if err != nil {
+			return err
+		}
+		for _, id := range users {
+			b, err := tx.Ban(ctx, app, roomID, id)
+			if err != nil {
+				return err
+			}
+			if b == nil {
+				continue
+			}
+			if err := tx.DeleteBan(ctx, app, roomID, id); err != nil {
+				return err
+			}
+			em.emit(room, actor, EventMemberUnbanned, BanPayload{UserID: id})
+		}
+		return nil
+	})
+}
+
+// Bans returns up to limit bans in force in a room, by user id, starting at
+// offset, and their total. Returns ENOROOM if the room does not exist.
+func (s *Service) Bans(ctx context.Context, app uint32, roomID string, offset, limit int) ([]*Ban, int, error) {
+	var bans []*Ban
+	var total int
+	err := s.store.View(ctx, func(tx Tx) error {
+		if _, err := tx.Room(ctx, app, roomID); err != nil {
+			return err
+		}
+		var err error
+		bans, total, err = tx.Bans(ctx, app, roomID, s.now(), offset, limit)
+		return err
+	})
+	return bans, total, err
+}

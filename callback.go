@@ -1,0 +1,36 @@
+package roomd
+
+import "context"
+
+// Callback is an app's webhook configuration: where room events are posted
+// and which of them.
+type Callback struct {
+	AppID    uint32
+	URL      string
+	Commands []string
+}
+
+// PutCallback sets the app's callback configuration, replacing any.
+// Returns EINVALID for an empty or over-long URL.
+func (s *Service) PutCallback(ctx context.Context, c Callback) error {
+	if c.URL == "" || len(c.URL) > MaxURLLen {
+		return Errorf(EINVALID, "callback URL must be 1 to %d bytes", MaxURLLen)
+	}
+	return s.store.Update(ctx, func(tx Tx) error { return tx.PutCallback(ctx, &c) })
+}
+
+// Callback returns the app's callback configuration, or nil when none is set.
+func (s *Service) Callback(ctx context.Context, app uint32) (*Callback, error) {
+	var c *Callback
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		c, err = tx.Callback(ctx, app)
+		return err
+	})
+	return c, err
+}
+
+// DeleteCallback removes the app's callback configuration, if any.
+func (s *Service) DeleteCallback(ctx context.Context, app uint32) error {
+	return s.store.Update(ctx, func(tx Tx) error { return tx.DeleteCallback(ctx, app) })
+}

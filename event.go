@@ -1,0 +1,103 @@
+package roomd
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// EventType names a kind of change to a room.
+type EventType string
+
+// Event types. Every change to a room writes exactly one event per effect,
+// in the same transaction as the change.
+const (
+	EventRoomCreated    EventType = "room.created"
+	EventRoomUpdated    EventType = "room.updated"
+	EventRoomDismissed  EventType = "room.dismissed"
+	EventMemberJoined   EventType = "member.joined"
+	EventMemberLeft     EventType = "member.left"
+	EventMemberUpdated  EventType = "member.updated"
+	EventRoleChanged    EventType = "member.role_changed"
+	EventOwnerChanged   EventType = "owner.changed"
+	EventMemberBanned   EventType = "member.banned"
+	EventMemberUnbanned EventType = "member.unbanned"
+)
+
+// Event is one entry of a room's event log. Seq numbers of a room start at 1
+// and have no gaps, also across dismissal and re-creation of the same id.
+type Event struct {
+	AppID   uint32
+	RoomID  string
+	Seq     int64
+	Type    EventType
+	Actor   string
+	Payload json.RawMessage
+	Time    time.Time
+}
+
+// RoomPayload is the payload of room.created, room.updated and room.dismissed.
+type RoomPayload struct {
+	Name  string `json:"name,omitempty"`
+	Owner string `json:"owner"`
+}
+
+// MemberPayload is the payload of member.joined, member.left,
+// member.updated and member.role_changed.
+type MemberPayload struct {
+	UserID  string `json:"user_id"`
+	Role    Role   `json:"role,omitempty"`
+	OldRole Role   `json:"old_role,omitempty"`
+	Reason  string `json:"reason,omitempty"`  // why a member left: LeaveKicked, LeaveBanned, LeaveDeleted
+	Message string `json:"message,omitempty"` // the operator's free-text reason
+}
+
+// OwnerPayload is the payload of owner.changed.
+type OwnerPayload struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// BanPayload is the payload of member.banned and member.unbanned.
+type BanPayload struct {
+	UserID string    `json:"user_id"`
+	Until  time.Time `json:"until,omitzero"`
+}
+
+// Events returns up to limit events of a room with Seq greater than after, in
+// order. Events of dismissed rooms stay readable.
+func (s *Service) Events(ctx context.Context, app uint32, roomID string, after int64, limit int) ([]Event, error) {
+	var events []Event
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		events, err = tx.Events(ctx, app, roomID, after, limit)
+		return err
+	})
+	return events, err
+}
+
+// emitter collects the events of one transaction attempt.
+type emitter struct {
+	now    time.Time
+	events []Event
+	gone   map[string]bool
+}
+
+// emit records an event for room and advances room.Seq.
+func (em *emitter) emit(room *Room, actor Actor, typ EventType, payload any) {
+	data, err := json.Marshal(payload)
+	if err != nil {
+		panic("roomd: event payload does not marshal: " + err.Error()) // payloads are fixed domain structs
+	}
+	room.Seq++
+	em.events = append(em.events, Event{AppID: room.AppID, RoomID: room.ID, Seq: room.Seq, Type: typ, Actor: actor.ID, Payload: data, Time: em.now})
+	if typ == EventRoomDismissed {
+		if em.gone == nil {
+			em.gone = map[string]bool{}
+		}
+		em.gone[room.ID] = true
+	}
+}
+
+// dismissed reports whether room was dismissed in this transaction.
+func (em *emitter) dismissed(room *Room) bool { return em.gone[room.ID] }

@@ -1,0 +1,313 @@
+package roomd
+
+import (
+	"context"
+	"time"
+)
+
+// Role is a member's role in a room.
+type Role int
+
+// Roles. Custom roles are RoleCustomMin..RoleCustomMax.
+const (
+	RoleOwner     Role = 1
+	RoleAdmin     Role = 2
+	RoleMember    Role = 3
+	RoleCustomMin Role = 100
+	RoleCustomMax Role = 255
+)
+
+// Valid reports whether r is a role a member can hold.
+func (r Role) Valid() bool {
+	return r == RoleOwner || r == RoleAdmin || r == RoleMember || (r >= RoleCustomMin && r <= RoleCustomMax)
+}
+
+// Member is a user's membership of a room.
+type Member struct {
+	AppID      uint32
+	RoomID     string
+	UserID     string
+	Role       Role
+	NameCard   string
+	CustomInfo string
+	JoinedAt   time.Time
+	// UserName is filled in by reads from the user's profile; it is not stored.
+	UserName string
+}
+
+// Reasons a member leaves a room, carried in EventMemberLeft payloads.
+const (
+	LeaveKicked  = "kicked"
+	LeaveBanned  = "banned"
+	LeaveDeleted = "deleted" // the user's account was deleted
+)
+
+// MemberAdd is one user to add to a room. A zero JoinedAt means now.
+type MemberAdd struct {
+	UserID   string
+	JoinedAt time.Time
+}
+
+// AddMembers adds users to a room as ordinary members. Returns ENOROOM if the
+// room does not exist, ENOUSER if a non-admin actor is not registered,
+// ELIMIT for more than MaxBatch users. Per user, ENOUSER (not registered),
+// EBANNED (banned from the room) and ELIMIT (room full) are reported as
+// ItemErrors. A user who is already a member is left as it is.
+func (s *Service) AddMembers(ctx context.Context, actor Actor, app uint32, roomID string, adds []MemberAdd) ([]ItemError, error) {
+	if len(adds) > MaxBatch {
+		return nil, Errorf(ELIMIT, "more than %d users in one call", MaxBatch)
+	}
+	var items []ItemError
+	err := s.update(ctx, func(tx Tx, em *emitter) error {
+		items = items[:0]
+		if err := checkActor(ctx, tx, app, actor); err != nil {
+			return err
+		}
+		room, err := tx.Room(ctx, app, roomID)
+		if err != nil {
+			return err
+		}
+		count, err := tx.MemberCount(ctx, app, roomID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		for _, a := range adds {
+			if err := ValidateID("user id", a.UserID); err != nil {
+				items = append(items, itemError(a.UserID, err))
+				continue
+			}
+			if _, err := tx.User(ctx, app, a.UserID); err != nil {
+				if ErrorCode(err) == ENOUSER {
+					items = append(items, itemError(a.UserID, err))
+					continue
+				}
+				return err
+			}
+			if _, err := tx.Member(ctx, app, roomID, a.UserID); err == nil {
+				continue
+			} else if ErrorCode(err) != ENOTMEMBER {
+				return err
+			}
+			if ban, err := tx.Ban(ctx, app, roomID, a.UserID); err != nil {
+				return err
+			} else if ban != nil && ban.Active(now) {
+				items = append(items, ItemError{ID: a.UserID, Code: EBANNED, Message: "user is banned from the room"})
+				continue
+			}
+			if count >= room.maxMembers() {
+				items = append(items, ItemError{ID: a.UserID, Code: ELIMIT, Message: "room is full"})
+				continue
+			}
+			joined := a.JoinedAt
+			if joined.IsZero() {
+				joined = now
+			}
+			count++
+			if err := s.putMember(ctx, tx, em, actor, room, &Member{AppID: app, RoomID: roomID, UserID: a.UserID, Role: RoleMember, JoinedAt: joined}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return items, err
+}
+
+// RemoveMembers removes users from a room. When the owner is removed,
+// ownership passes to the longest-standing remaining member (earliest join
+// time, then smallest user id); when the last member is removed the room is
+// dismissed. Returns ENOROOM if the room does not exist, ENOUSER if a
+// non-admin actor is not registered, ELIMIT for more than MaxBatch users;
+// a user who is not a member is reported as an ENOTMEMBER ItemError.
+func (s *Service) RemoveMembers(ctx context.Context, actor Actor, app uint32, roomID string, users []string, reason string) ([]ItemError, error) {
+	if len(users) > MaxBatch {
+		return nil, Errorf(ELIMIT, "more than %d users in one call", MaxBatch)
+	}
+	var items []ItemError
+	err := s.update(ctx, func(tx Tx, em *emitter) error {
+		items = items[:0]
+		if err := checkActor(ctx, tx, app, actor); err != nil {
+			return err
+		}
+		room, err := tx.Room(ctx, app, roomID)
+		if err != nil {
+			return err
+		}
+		for i, id := range users {
+			if _, err := tx.Member(ctx, app, roomID, id); err != nil {
+				if ErrorCode(err) == ENOTMEMBER {
+					items = append(items, itemError(id, err))
+					continue
+				}
+				return err
+			}
+			if err := s.removeMember(ctx, tx, em, actor, room, id, LeaveKicked, reason); err != nil {
+				return err
+			}
+			if em.dismissed(room) {
+				for _, rest := range users[i+1:] {
+					items = append(items, ItemError{ID: rest, Code: ENOTMEMBER, Message: "user is not a member of the room"})
+				}
+				break
+			}
+		}
+		return nil
+	})
+	return items, err
+}
+
+// removeMember removes a member known to be in room, hands ownership on if it
+// was the owner, and dismisses the room if it was the last member.
+func (s *Service) removeMember(ctx context.Context, tx Tx, em *emitter, actor Actor, room *Room, userID, why, reason string) error {
+	if err := tx.DeleteMember(ctx, room.AppID, room.ID, userID); err != nil {
+		return err
+	}
+	em.emit(room, actor, EventMemberLeft, MemberPayload{UserID: userID, Reason: why, Message: reason})
+	if room.Owner != userID {
+		return nil
+	}
+	next, err := tx.Successor(ctx, room.AppID, room.ID)
+	if err != nil {
+		return err
+	}
+	if next == nil {
+		return s.dismiss(ctx, tx, em, actor, room)
+	}
+	return s.setOwner(ctx, tx, em, actor, room, userID, next)
+}
+
+// TransferOwner makes newOwner the owner of a room; the old owner becomes an
+// ordinary member. When from is not empty it must name the current owner.
+// A transfer to the current owner succeeds and changes nothing, so a retried
+// request is safe. Returns ENOROOM if the room does not exist, ENOUSER if a
+// non-admin actor is not registered, ENOTMEMBER if newOwner is not a member,
+// EFORBIDDEN if from is set and is not the current owner, EINVALID if
+// newOwner is empty.
+func (s *Service) TransferOwner(ctx context.Context, actor Actor, app uint32, roomID, newOwner, from string) error {
+	if newOwner == "" {
+		return Errorf(EINVALID, "new owner is required")
+	}
+	return s.update(ctx, func(tx Tx, em *emitter) error {
+		if err := checkActor(ctx, tx, app, actor); err != nil {
+			return err
+		}
+		room, err := tx.Room(ctx, app, roomID)
+		if err != nil {
+			return err
+		}
+		next, err := tx.Member(ctx, app, roomID, newOwner)
+		if err != nil {
+			return err
+		}
+		if room.Owner == newOwner {
+			return nil
+		}
+		if from != "" && from != room.Owner {
+			return Errorf(EFORBIDDEN, "%q is not the owner of the room", from)
+		}
+		return s.setOwner(ctx, tx, em, actor, room, room.Owner, next)
+	})
+}
+
+// setOwner moves ownership from old (who may have left the room already) to next.
+func (s *Service) setOwner(ctx context.Context, tx Tx, em *emitter, actor Actor, room *Room, old string, next *Member) error {
+	if err := tx.SetOwner(ctx, room.AppID, room.ID, old, next.UserID); err != nil {
+		return err
+	}
+	room.Owner = next.UserID
+	em.emit(room, actor, EventOwnerChanged, OwnerPayload{From: old, To: next.UserID})
+	return nil
+}
+
+// MemberUpdate holds the fields of a membership to change; nil fields are kept.
+type MemberUpdate struct {
+	Role       *Role
+	NameCard   *string
+	CustomInfo *string
+}
+
+// UpdateMember changes a member's role, name card or custom info. The owner
+// role can be neither given nor taken this way (EOWNERROLE): that is
+// TransferOwner's job. A non-admin actor must be the owner or an admin of the
+// room (EFORBIDDEN) and may not change its own role (ESELF). Returns ENOROOM,
+// ENOUSER (actor), ENOTMEMBER (target), EINVALID (a role that is not 2, 3 or
+// 100-255).
+func (s *Service) UpdateMember(ctx context.Context, actor Actor, app uint32, roomID, userID string, u MemberUpdate) error {
+	if u.Role != nil {
+		if *u.Role == RoleOwner {
+			return Errorf(EOWNERROLE, "the owner role can only be given by a transfer")
+		}
+		if !u.Role.Valid() {
+			return Errorf(EINVALID, "invalid role %d", *u.Role)
+		}
+		if !actor.Admin && actor.ID == userID {
+			return Errorf(ESELF, "an operator cannot change its own role")
+		}
+	}
+	return s.update(ctx, func(tx Tx, em *emitter) error {
+		if err := checkActor(ctx, tx, app, actor); err != nil {
+			return err
+		}
+		room, err := tx.Room(ctx, app, roomID)
+		if err != nil {
+			return err
+		}
+		m, err := tx.Member(ctx, app, roomID, userID)
+		if err != nil {
+			return err
+		}
+		if u.Role != nil && !actor.Admin {
+			op, err := tx.Member(ctx, app, roomID, actor.ID)
+			if err != nil && ErrorCode(err) != ENOTMEMBER {
+				return err
+			}
+			if op == nil || (op.Role != RoleOwner && op.Role != RoleAdmin) {
+				return Errorf(EFORBIDDEN, "operator is neither owner nor admin of the room")
+			}
+		}
+		if u.Role != nil && m.Role == RoleOwner {
+			return Errorf(EOWNERROLE, "the owner's role can only change by a transfer")
+		}
+		setIf(&m.NameCard, u.NameCard)
+		setIf(&m.CustomInfo, u.CustomInfo)
+		if len(m.NameCard) > MaxNameLen || len(m.CustomInfo) > MaxTextLen {
+			return Errorf(EINVALID, "member name card or custom info too long")
+		}
+		old := m.Role
+		setIf(&m.Role, u.Role)
+		if err := tx.PutMember(ctx, m); err != nil {
+			return err
+		}
+		if m.Role != old {
+			em.emit(room, actor, EventRoleChanged, MemberPayload{UserID: userID, Role: m.Role, OldRole: old})
+		} else {
+			em.emit(room, actor, EventMemberUpdated, MemberPayload{UserID: userID, Role: m.Role})
+		}
+		return nil
+	})
+}
+
+// Members returns up to limit members of a room in join order (earliest
+// join, then smallest user id) starting at offset, and the member count.
+// Returns ENOROOM if the room does not exist.
+func (s *Service) Members(ctx context.Context, app uint32, roomID string, offset, limit int) ([]*Member, int, error) {
+	var members []*Member
+	var total int
+	err := s.store.View(ctx, func(tx Tx) error {
+		if _, err := tx.Room(ctx, app, roomID); err != nil {
+			return err
+		}
+		var err error
+		members, total, err = tx.Members(ctx, app, roomID, offset, limit)
+		return err
+	})
+	return members, total, err
+}
+
+func (s *Service) putMember(ctx context.Context, tx Tx, em *emitter, actor Actor, room *Room, m *Member) error {
+	if err := tx.PutMember(ctx, m); err != nil {
+		return err
+	}
+	em.emit(room, actor, EventMemberJoined, MemberPayload{UserID: m.UserID, Role: m.Role})
+	return nil
+}

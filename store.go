@@ -1,0 +1,100 @@
+package roomd
+
+import (
+	"context"
+	"time"
+)
+
+// Store is durable storage for the domain. Implementations: sqlite, postgres.
+// Every implementation passes the conformance suite in package storetest.
+type Store interface {
+	// Update runs fn in a read-write transaction and returns once the
+	// transaction is durable (synced), or fn's error. A store may commit the
+	// transactions of several concurrent calls together (group commit): each
+	// fn is isolated so that one returning an error leaves no trace and does
+	// not affect the others. Writes of concurrent calls are serialised per
+	// room: a room read by Tx.Room cannot change until fn's transaction ends.
+	// fn may be run more than once (after a serialisation conflict) and must
+	// have no effect outside tx. Returns EINTERNAL when the store fails.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+	// View runs fn in a read-only transaction that sees a consistent snapshot.
+	View(ctx context.Context, fn func(tx Tx) error) error
+	// Close waits for pending updates and releases the store.
+	Close() error
+}
+
+// Tx is one transaction of a Store. Writes are only allowed in Update.
+// Methods that read one entity return a fresh value the caller may modify.
+type Tx interface {
+	// User returns a user. Returns ENOUSER if it is not registered.
+	User(ctx context.Context, app uint32, id string) (*User, error)
+	// PutUser inserts or replaces a user.
+	PutUser(ctx context.Context, u *User) error
+	// DeleteUser deletes a user's account; its memberships are the caller's
+	// to remove first. Deleting an absent user is not an error.
+	DeleteUser(ctx context.Context, app uint32, id string) error
+
+	// Room returns a live room (MemberCount is not filled in). Returns ENOROOM
+	// if it does not exist or was dismissed. In Update, the room is locked
+	// against other writers until the transaction ends.
+	Room(ctx context.Context, app uint32, id string) (*Room, error)
+	// Rooms returns up to limit live rooms of app ordered by id, starting
+	// at offset, and the number of live rooms of app.
+	Rooms(ctx context.Context, app uint32, offset, limit int) ([]*Room, int, error)
+	// InsertRoom creates a room. Returns EEXISTS if a live room has its id.
+	// It sets r.Seq to the Seq of the last event ever written for that id (0
+	// for a new id), so that a re-created room's log continues without gaps.
+	InsertRoom(ctx context.Context, r *Room) error
+	// UpdateRoom writes a room's settings (every field but Owner, Seq,
+	// CreatedAt and MemberCount). Returns ENOROOM if it is not live.
+	UpdateRoom(ctx context.Context, r *Room) error
+	// DeleteRoom dismisses a room: it and its members and bans are gone,
+	// but its last Seq and its events are kept.
+	DeleteRoom(ctx context.Context, app uint32, id string) error
+	// RoomsOfUser returns the ids of the live rooms the user is a member of.
+	RoomsOfUser(ctx context.Context, app uint32, user string) ([]string, error)
+	// SetOwner makes next the room's owner with role RoleOwner, and gives old
+	// RoleMember if old is still a member. next must be a member.
+	SetOwner(ctx context.Context, app uint32, room, old, next string) error
+
+	// Member returns a membership, with UserName from the user's profile.
+	// Returns ENOTMEMBER if the user is not a member of the room.
+	Member(ctx context.Context, app uint32, room, user string) (*Member, error)
+	// Members returns up to limit members of a room ordered by JoinedAt then
+	// UserID, starting at offset, with UserName filled in, and the member count.
+	Members(ctx context.Context, app uint32, room string, offset, limit int) ([]*Member, int, error)
+	// MemberCount returns the number of members of a room.
+	MemberCount(ctx context.Context, app uint32, room string) (int, error)
+	// PutMember inserts or replaces a membership.
+	PutMember(ctx context.Context, m *Member) error
+	// DeleteMember removes a membership; removing an absent one is not an error.
+	DeleteMember(ctx context.Context, app uint32, room, user string) error
+	// Successor returns the member with the earliest JoinedAt (then the
+	// smallest UserID), or nil when the room has no members.
+	Successor(ctx context.Context, app uint32, room string) (*Member, error)
+
+	// Ban returns the ban of a user in a room, or nil when there is none
+	// (expired bans may still be returned; see Ban.Active).
+	Ban(ctx context.Context, app uint32, room, user string) (*Ban, error)
+	// PutBan inserts or replaces a ban.
+	PutBan(ctx context.Context, b *Ban) error
+	// DeleteBan lifts a ban; lifting an absent one is not an error.
+	DeleteBan(ctx context.Context, app uint32, room, user string) error
+	// Bans returns up to limit bans of a room that are active at now,
+	// ordered by UserID, starting at offset, and their number.
+	Bans(ctx context.Context, app uint32, room string, now time.Time, offset, limit int) ([]*Ban, int, error)
+
+	// AppendEvents writes events and records, for each room, the Seq of its
+	// last event. Each event's Seq is one more than the one before it in
+	// the same room. Returns EINTERNAL if a (room, Seq) pair already exists.
+	AppendEvents(ctx context.Context, events []Event) error
+	// Events returns up to limit events of a room with Seq > after, in order.
+	Events(ctx context.Context, app uint32, room string, after int64, limit int) ([]Event, error)
+
+	// Callback returns the app's callback configuration, or nil when none.
+	Callback(ctx context.Context, app uint32) (*Callback, error)
+	// PutCallback sets the app's callback configuration.
+	PutCallback(ctx context.Context, c *Callback) error
+	// DeleteCallback removes the app's callback configuration, if any.
+	DeleteCallback(ctx context.Context, app uint32) error
+}
