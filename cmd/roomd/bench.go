@@ -1,0 +1,383 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/roomd/roomd/tencent"
+	"github.com/roomd/roomd/zego"
+)
+
+// benchConfig is what `roomd bench` measures.
+type benchConfig struct {
+	target   string
+	app      uint32
+	secret   string
+	admin    string
+	groups   int
+	members  int
+	clients  int
+	duration time.Duration
+	warmup   time.Duration
+}
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	target := fs.String("target", "", "base URL of a running roomd (its app must have rate_limits: off); empty starts one in-process on 127.0.0.1 with a fresh SQLite store")
+	app := fs.Uint("app", 0, "app id (with --target)")
+	secret := fs.String("secret", "", "app secret (with --target)")
+	admin := fs.String("admin", "administrator", "Tencent admin identifier of the app")
+	c := benchConfig{}
+	fs.IntVar(&c.groups, "groups", 256, "groups to seed (at least --clients)")
+	fs.IntVar(&c.members, "members", 8, "members per group (at least 2)")
+	fs.IntVar(&c.clients, "clients", 64, "concurrent keep-alive clients")
+	fs.DurationVar(&c.duration, "duration", 10*time.Second, "measured time of each phase")
+	fs.DurationVar(&c.warmup, "warmup", time.Second, "unmeasured time before each phase")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if c.clients < 1 || c.groups < c.clients || c.members < 2 || c.duration <= 0 || c.duration > time.Hour {
+		return errors.New("bench: need clients ≥ 1, groups ≥ clients, members ≥ 2, 0 < duration ≤ 1h")
+	}
+	c.target, c.app, c.secret, c.admin = strings.TrimRight(*target, "/"), uint32(*app), *secret, *admin
+	where := c.target
+	if c.target == "" {
+		stop, n, err := startBenchServer(ctx, &c)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		defer func() {
+			commits, updates := n.metrics.Commits()
+			if commits > 0 {
+				fmt.Fprintf(stdout, "store: %d commits, %.1f updates per commit on average (group commit)\n", commits, float64(updates)/float64(commits))
+			}
+		}()
+		where = "in-process " + c.target + " (SQLite, WAL, synchronous=FULL)"
+	} else if c.app == 0 || c.secret == "" {
+		return errors.New("bench: --target needs --app and --secret")
+	}
+	return bench(ctx, &c, where, stdout)
+}
+
+// startBenchServer starts a node on a loopback port over a fresh SQLite file
+// in a temporary directory, with an app whose rate limits are off.
+func startBenchServer(ctx context.Context, c *benchConfig) (stop func(), n *node, err error) {
+	dir, err := os.MkdirTemp("", "roomd-bench-*")
+	if err != nil {
+		return nil, nil, err
+	}
+	var secret [16]byte
+	_, _ = rand.Read(secret[:])
+	c.app, c.secret = 1400000001, hex.EncodeToString(secret[:])
+	cfg := &Config{Store: "sqlite:" + filepath.Join(dir, "roomd.db"), Apps: []AppConfig{
+		{ID: c.app, Secret: c.secret, Admins: []string{c.admin}, RateLimits: Switch{Off: true}},
+	}}
+	// Request log lines are formatted as in production but discarded.
+	n, err = build(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		n.close()
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	c.target = "http://" + ln.Addr().String()
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = n.server.Serve(sctx, ln); close(done) }()
+	return func() { cancel(); <-done; n.close(); os.RemoveAll(dir) }, n, nil
+}
+
+// benchGroup is a group one client owns for the whole run, so that the
+// client always knows the current owner and every transfer really moves it.
+type benchGroup struct {
+	id      string
+	owner   int
+	members []string
+}
+
+func (g *benchGroup) next() int { return (g.owner + 1) % len(g.members) }
+
+func bench(ctx context.Context, c *benchConfig, where string, out io.Writer) error {
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		MaxIdleConns: 2 * c.clients, MaxIdleConnsPerHost: 2 * c.clients, DisableCompression: true,
+	}}
+	defer hc.CloseIdleConnections()
+	b := &benchClient{c: c, hc: hc}
+	groups, err := b.seed(ctx)
+	if err != nil {
+		return fmt.Errorf("bench: seeding: %w", err)
+	}
+	fmt.Fprintf(out, "roomd bench: %d clients, %d groups x %d members, %s per phase, target %s\n",
+		c.clients, c.groups, c.members, c.duration, where)
+	// Each client owns groups[i], groups[i+clients], ...
+	owned := make([][]*benchGroup, c.clients)
+	for i, g := range groups {
+		owned[i%c.clients] = append(owned[i%c.clients], g)
+	}
+	sig, err := tencent.GenUserSig(c.app, c.secret, c.admin, 24*time.Hour, time.Now())
+	if err != nil {
+		return err
+	}
+	phases := []struct {
+		name string
+		do   func(ctx context.Context, client, i int) error
+	}{
+		{"/healthz (HTTP ceiling)", func(ctx context.Context, _, _ int) error { return b.healthz(ctx) }},
+		{"ZEGO TransferGroupOwner", func(ctx context.Context, client, i int) error {
+			gs := owned[client]
+			return b.zegoTransfer(ctx, gs[i%len(gs)])
+		}},
+		{"Tencent change_room_owner", func(ctx context.Context, client, i int) error {
+			gs := owned[client]
+			return b.tencentTransfer(ctx, sig, gs[i%len(gs)])
+		}},
+	}
+	var ceiling float64
+	for i, p := range phases {
+		drive(ctx, c.clients, c.warmup, p.do)
+		r := drive(ctx, c.clients, c.duration, p.do)
+		if i == 0 {
+			ceiling = r.rate()
+			fmt.Fprintf(out, "%-28s %9.0f req/s        p50 %-8s p99 %-8s errors %d\n", p.name, r.rate(), r.pct(50), r.pct(99), r.errors)
+		} else {
+			fmt.Fprintf(out, "%-28s %9.0f transfers/s  p50 %-8s p99 %-8s errors %d  ratio %.2f\n", p.name, r.rate(), r.pct(50), r.pct(99), r.errors, r.rate()/ceiling)
+		}
+		if r.firstErr != nil {
+			fmt.Fprintf(out, "  first error: %v\n", r.firstErr)
+		}
+	}
+	return b.verify(ctx, groups, out)
+}
+
+// result is what one phase measured.
+type result struct {
+	ok, errors int
+	elapsed    time.Duration
+	lat        []time.Duration
+	firstErr   error
+}
+
+func (r *result) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
+
+func (r *result) pct(p int) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	return r.lat[(len(r.lat)-1)*p/100].Round(10 * time.Microsecond)
+}
+
+// maxCallsPerClient bounds every load loop in count as well as in time.
+const maxCallsPerClient = 5_000_000
+
+// drive runs do from clients goroutines for d and gathers latencies.
+func drive(ctx context.Context, clients int, d time.Duration, do func(ctx context.Context, client, i int) error) *result {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var mu sync.Mutex
+	r := &result{}
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := range clients {
+		wg.Go(func() {
+			lat := make([]time.Duration, 0, 4096)
+			var errs int
+			var first error
+			for i := 0; i < maxCallsPerClient && ctx.Err() == nil; i++ {
+				t := time.Now()
+				err := do(ctx, c, i)
+				if ctx.Err() != nil {
+					break // cut off by the deadline: neither counted nor failed
+				}
+				if err != nil {
+					errs++
+					if first == nil {
+						first = err
+					}
+					continue
+				}
+				lat = append(lat, time.Since(t))
+			}
+			mu.Lock()
+			r.lat = append(r.lat, lat...)
+			r.errors += errs
+			if r.firstErr == nil {
+				r.firstErr = first
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	r.elapsed = time.Since(start)
+	r.ok = len(r.lat)
+	slices.Sort(r.lat)
+	return r
+}
+
+// benchClient makes the API calls of the benchmark.
+type benchClient struct {
+	c  *benchConfig
+	hc *http.Client
+}
+
+func (b *benchClient) healthz(ctx context.Context) error {
+	req, _ := http.NewRequestWithContext(ctx, "GET", b.c.target+"/healthz", nil)
+	resp, err := b.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthz: status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// zego calls a ZEGO action: GET with query params, or POST with body.
+func (b *benchClient) zego(ctx context.Context, action string, params map[string]string, body any) error {
+	q := zego.SignedQuery(b.c.app, b.c.secret, action, time.Now())
+	for k, v := range params {
+		q.Set(k, v)
+	}
+	method, rd := "GET", io.Reader(nil)
+	if body != nil {
+		data, _ := json.Marshal(body)
+		method, rd = "POST", bytes.NewReader(data)
+	}
+	req, _ := http.NewRequestWithContext(ctx, method, b.c.target+"/?"+q.Encode(), rd)
+	var ans struct {
+		Code    int
+		Message string
+	}
+	if err := b.do(req, &ans); err != nil {
+		return err
+	}
+	if ans.Code != 0 {
+		return fmt.Errorf("%s: code %d: %s", action, ans.Code, ans.Message)
+	}
+	return nil
+}
+
+func (b *benchClient) do(req *http.Request, v any) error {
+	if req.Body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := b.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("status %d: %w", resp.StatusCode, err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return nil
+}
+
+func (b *benchClient) zegoTransfer(ctx context.Context, g *benchGroup) error {
+	n := g.next()
+	err := b.zego(ctx, "TransferGroupOwner", map[string]string{
+		"FromUserId": g.members[g.owner], "GroupId": g.id, "NewOwner": g.members[n],
+	}, nil)
+	if err == nil {
+		g.owner = n
+	}
+	return err
+}
+
+func (b *benchClient) tencentTransfer(ctx context.Context, sig string, g *benchGroup) error {
+	n := g.next()
+	path, _ := tencent.CommandURL(b.c.app, b.c.admin, sig, "change_room_owner", mrand.Uint32())
+	body, _ := json.Marshal(map[string]string{"RoomId": g.id, "From_Account": g.members[g.owner], "NewOwner_Account": g.members[n]})
+	req, _ := http.NewRequestWithContext(ctx, "POST", b.c.target+path, bytes.NewReader(body))
+	var ans struct {
+		ErrorCode int
+		ErrorInfo string
+	}
+	if err := b.do(req, &ans); err != nil {
+		return err
+	}
+	if ans.ErrorCode != 0 {
+		return fmt.Errorf("change_room_owner: code %d: %s", ans.ErrorCode, ans.ErrorInfo)
+	}
+	g.owner = n
+	return nil
+}
+
+// seed registers groups x members users and creates the groups, with names
+// unique to this run so a running server can be targeted again.
+func (b *benchClient) seed(ctx context.Context) ([]*benchGroup, error) {
+	var tag [3]byte
+	_, _ = rand.Read(tag[:])
+	run := "b" + hex.EncodeToString(tag[:])
+	groups := make([]*benchGroup, b.c.groups)
+	var users []map[string]string
+	for g := range groups {
+		bg := &benchGroup{id: fmt.Sprintf("%s-g%d", run, g)}
+		for m := range b.c.members {
+			id := fmt.Sprintf("%s-g%d-m%d", run, g, m)
+			bg.members = append(bg.members, id)
+			users = append(users, map[string]string{"UserId": id, "UserName": id})
+		}
+		groups[g] = bg
+	}
+	for chunk := range slices.Chunk(users, 100) {
+		if err := b.zego(ctx, "UserRegister", nil, map[string]any{"UserInfo": chunk}); err != nil {
+			return nil, err
+		}
+	}
+	for _, g := range groups {
+		if err := b.zego(ctx, "CreateGroup", nil, map[string]any{
+			"GroupId": g.id, "GroupName": g.id, "GroupOwner": g.members[0], "UserId": g.members[1:],
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return groups, nil
+}
+
+// verify checks through the API that every group's owner is the one the
+// last acknowledged transfer named.
+func (b *benchClient) verify(ctx context.Context, groups []*benchGroup, out io.Writer) error {
+	bad := 0
+	for _, g := range groups {
+		q := zego.SignedQuery(b.c.app, b.c.secret, "QueryGroupInfo", time.Now())
+		body, _ := json.Marshal(map[string]string{"FromUserId": g.members[0], "GroupId": g.id})
+		req, _ := http.NewRequestWithContext(ctx, "POST", b.c.target+"/?"+q.Encode(), bytes.NewReader(body))
+		var ans struct {
+			Code       int
+			GroupOwner string
+		}
+		if err := b.do(req, &ans); err != nil || ans.Code != 0 || ans.GroupOwner != g.members[g.owner] {
+			bad++
+		}
+	}
+	if bad > 0 {
+		return fmt.Errorf("bench: %d of %d groups do not have the owner their last acknowledged transfer named", bad, len(groups))
+	}
+	fmt.Fprintf(out, "verified: all %d groups have the owner their last acknowledged transfer named\n", len(groups))
+	return nil
+}

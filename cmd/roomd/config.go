@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/roomd/roomd"
+)
+
+// Defaults used when neither the config file nor a flag says otherwise.
+const (
+	defaultListen = "127.0.0.1:8080"
+	defaultStore  = "sqlite:roomd-data/roomd.db"
+	devAppFile    = "dev-app.json"
+)
+
+// Config is roomd's configuration file.
+type Config struct {
+	Listen   string      `yaml:"listen"`
+	Store    string      `yaml:"store"`
+	LogLevel string      `yaml:"log_level"`
+	Apps     []AppConfig `yaml:"apps"`
+}
+
+// AppConfig configures one app (tenant).
+type AppConfig struct {
+	ID         uint32   `yaml:"id" json:"id"`
+	Secret     string   `yaml:"secret" json:"secret"`
+	Admins     []string `yaml:"admins" json:"admins"`
+	RateLimits Switch   `yaml:"rate_limits" json:"-"`
+}
+
+// Switch is a YAML on/off value; it is on unless set to off or false.
+type Switch struct{ Off bool }
+
+// UnmarshalYAML accepts on, off, true and false.
+func (s *Switch) UnmarshalYAML(n *yaml.Node) error {
+	switch strings.ToLower(n.Value) {
+	case "on", "true", "yes", "":
+		s.Off = false
+	case "off", "false", "no":
+		s.Off = true
+	default:
+		return fmt.Errorf("line %d: rate_limits must be on or off, not %q", n.Line, n.Value)
+	}
+	return nil
+}
+
+// loadConfig reads path (none when empty) and applies defaults.
+func loadConfig(path string) (*Config, error) {
+	cfg := &Config{}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = defaultListen
+	}
+	if cfg.Store == "" {
+		cfg.Store = defaultStore
+	}
+	return cfg, nil
+}
+
+// apps validates the configured apps and returns them as a directory.
+func (c *Config) apps() (roomd.Apps, error) {
+	apps := roomd.Apps{}
+	for i, a := range c.Apps {
+		if a.ID == 0 {
+			return nil, fmt.Errorf("config: apps[%d]: id is required", i)
+		}
+		if a.Secret == "" {
+			return nil, fmt.Errorf("config: app %d: secret is required", a.ID)
+		}
+		if _, dup := apps[a.ID]; dup {
+			return nil, fmt.Errorf("config: app %d is configured twice", a.ID)
+		}
+		admins := a.Admins
+		if len(admins) == 0 {
+			admins = []string{"administrator"}
+		}
+		apps[a.ID] = &roomd.App{ID: a.ID, Secret: a.Secret, Admins: admins, RateLimitsOff: a.RateLimits.Off}
+	}
+	return apps, nil
+}
+
+// storePath returns the SQLite file of a store setting ("sqlite:PATH" or a
+// bare path), and false for any other kind of store.
+func storePath(store string) (string, bool) {
+	if p, ok := strings.CutPrefix(store, "sqlite:"); ok {
+		return p, true
+	}
+	if strings.Contains(store, "://") {
+		return "", false
+	}
+	return store, true
+}
+
+// devApp returns the development app kept in dir, creating it on first use:
+// a random id and secret, admin "administrator", the vendors' rate limits.
+// created reports whether it was made now.
+func devApp(dir string) (app AppConfig, created bool, err error) {
+	path := filepath.Join(dir, devAppFile)
+	data, err := os.ReadFile(path)
+	if err == nil {
+		if err := json.Unmarshal(data, &app); err != nil || app.ID == 0 || app.Secret == "" {
+			return app, false, fmt.Errorf("%s is damaged; remove it to make a new development app", path)
+		}
+		return app, false, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return app, false, err
+	}
+	var b [20]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return app, false, err
+	}
+	app = AppConfig{
+		ID:     1_000_000_000 + binary.BigEndian.Uint32(b[:4])%1_000_000_000,
+		Secret: hex.EncodeToString(b[4:]),
+		Admins: []string{"administrator"},
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return app, false, err
+	}
+	data, _ = json.MarshalIndent(app, "", "  ")
+	if err := os.WriteFile(path, append(data, '\n'), 0o600); err != nil {
+		return app, false, err
+	}
+	return app, true, nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if s == "" {
+		return slog.LevelInfo, nil
+	}
+	err := l.UnmarshalText([]byte(s))
+	return l, err
+}

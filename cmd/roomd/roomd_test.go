@@ -1,0 +1,387 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/roomd/roomd/zego"
+)
+
+// roomdBin is the roomd binary built once for every test of this package.
+var roomdBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "roomd-bin-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	roomdBin = filepath.Join(dir, "roomd")
+	if out, err := exec.Command("go", "build", "-o", roomdBin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building roomd: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is a running `roomd serve`.
+type proc struct {
+	cmd    *exec.Cmd
+	addr   string // base URL, e.g. http://127.0.0.1:40123
+	stdout *bytes.Buffer
+	mu     sync.Mutex
+	logs   []string
+	done   chan error
+}
+
+// MustStartRoomd starts `roomd serve args...` in dir and waits until it listens.
+func MustStartRoomd(tb testing.TB, dir string, args ...string) *proc {
+	tb.Helper()
+	p := &proc{stdout: new(bytes.Buffer), done: make(chan error, 1)}
+	p.cmd = exec.Command(roomdBin, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+	p.cmd.Dir = dir
+	p.cmd.Stdout = p.stdout
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	addrc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			p.mu.Lock()
+			p.logs = append(p.logs, line)
+			p.mu.Unlock()
+			var rec struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" {
+				addrc <- "http://" + rec.Addr
+			}
+		}
+		p.done <- p.cmd.Wait()
+	}()
+	tb.Cleanup(func() { _ = p.cmd.Process.Kill() })
+	select {
+	case p.addr = <-addrc:
+	case err := <-p.done:
+		tb.Fatalf("roomd exited before listening: %v\n%s", err, p.logText())
+	case <-time.After(60 * time.Second):
+		tb.Fatalf("roomd did not listen within 60s\n%s", p.logText())
+	}
+	return p
+}
+
+func (p *proc) logText() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.logs, "\n")
+}
+
+// wait waits for the process to exit and returns its error.
+func (p *proc) wait(tb testing.TB) error {
+	tb.Helper()
+	select {
+	case err := <-p.done:
+		return err
+	case <-time.After(30 * time.Second):
+		tb.Fatalf("roomd did not exit within 30s")
+		return nil
+	}
+}
+
+// zegoCall makes one signed ZEGO call and decodes the answer into out.
+func zegoCall(tb testing.TB, base string, app uint32, secret, action string, query map[string]string, body any, out any) error {
+	tb.Helper()
+	q := zego.SignedQuery(app, secret, action, time.Now())
+	for k, v := range query {
+		q.Set(k, v)
+	}
+	method, rd := "GET", io.Reader(nil)
+	if body != nil {
+		data, _ := json.Marshal(body)
+		method, rd = "POST", bytes.NewReader(data)
+	}
+	req, _ := http.NewRequest(method, base+"/?"+q.Encode(), rd)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: HTTP status %d", action, resp.StatusCode)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+type codeAnswer struct {
+	Code       int
+	Message    string
+	GroupOwner string
+}
+
+// MustZEGO makes a ZEGO call that must succeed.
+func MustZEGO(tb testing.TB, base string, app uint32, secret, action string, query map[string]string, body any) codeAnswer {
+	tb.Helper()
+	var ans codeAnswer
+	if err := zegoCall(tb, base, app, secret, action, query, body, &ans); err != nil {
+		tb.Fatalf("%s: %v", action, err)
+	}
+	if ans.Code != 0 {
+		tb.Fatalf("%s: got code %d (%s), want 0", action, ans.Code, ans.Message)
+	}
+	return ans
+}
+
+// TestQuickstart follows the README: serve with no config, then a call made
+// with the printed development app through `roomd sign`.
+func TestQuickstart(t *testing.T) {
+	dir := t.TempDir()
+	p := MustStartRoomd(t, dir)
+	m := regexp.MustCompile(`AppId / SDKAppID:\s+(\d+)[\s\S]*ServerSecret / secret key:\s+([0-9a-f]+)`).FindStringSubmatch(p.stdout.String())
+	if m == nil {
+		t.Fatalf("development app not printed; stdout:\n%s", p.stdout)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "roomd-data", "dev-app.json")); err != nil {
+		t.Fatalf("development app not kept in roomd-data: %v", err)
+	}
+	out, err := exec.Command(roomdBin, "sign", "zego", "--addr", p.addr, "--app", m[1], "--secret", m[2], "QueryAppGroupList", "Limit=10").Output()
+	if err != nil {
+		t.Fatalf("roomd sign: %v", err)
+	}
+	url := regexp.MustCompile(`'(http://[^']+)'`).FindStringSubmatch(string(out))
+	if url == nil {
+		t.Fatalf("roomd sign printed no URL: %s", out)
+	}
+	resp, err := http.Get(url[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ans struct {
+		Code       int
+		RequestId  string
+		TotalCount *int
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&ans); err != nil {
+		t.Fatal(err)
+	}
+	if ans.Code != 0 || ans.RequestId == "" || ans.TotalCount == nil {
+		t.Fatalf("got %+v, want Code 0 with a RequestId and TotalCount", ans)
+	}
+	if strings.Contains(p.logText(), m[2]) {
+		t.Errorf("the app secret appears in the logs")
+	}
+	// The same development app is kept across restarts.
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	if err := p.wait(t); err != nil {
+		t.Fatalf("exit after SIGTERM: got %v, want success", err)
+	}
+	p2 := MustStartRoomd(t, dir)
+	if !strings.Contains(p2.stdout.String(), m[1]) {
+		t.Errorf("restart: development app id %s not kept; stdout:\n%s", m[1], p2.stdout)
+	}
+}
+
+const crashConfig = `listen: 127.0.0.1:0
+store: sqlite:%s
+apps:
+  - id: 777
+    secret: "0123456789abcdef0123456789abcdef"
+    admins: [administrator]
+    rate_limits: off
+`
+
+const crashSecret = "0123456789abcdef0123456789abcdef"
+
+func writeConfig(tb testing.TB, dir string) string {
+	tb.Helper()
+	path := filepath.Join(dir, "roomd.yaml")
+	if err := os.WriteFile(path, fmt.Appendf(nil, crashConfig, filepath.Join(dir, "data", "roomd.db")), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// seedGroups registers members users per group and creates the groups.
+func seedGroups(tb testing.TB, base string, groups, members int) [][]string {
+	tb.Helper()
+	var users []map[string]string
+	all := make([][]string, groups)
+	for g := range groups {
+		for m := range members {
+			id := fmt.Sprintf("g%d-u%d", g, m)
+			all[g] = append(all[g], id)
+			users = append(users, map[string]string{"UserId": id})
+		}
+	}
+	MustZEGO(tb, base, 777, crashSecret, "UserRegister", nil, map[string]any{"UserInfo": users})
+	for g := range groups {
+		MustZEGO(tb, base, 777, crashSecret, "CreateGroup", nil, map[string]any{
+			"GroupId": fmt.Sprintf("g%d", g), "GroupOwner": all[g][0], "UserId": all[g][1:],
+		})
+	}
+	return all
+}
+
+// TestCrashKeepsAcknowledgedTransfers kills roomd with SIGKILL while
+// transfers are being acknowledged, restarts it, and finds every
+// acknowledged transfer.
+func TestCrashKeepsAcknowledgedTransfers(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	p := MustStartRoomd(t, dir, "--config", cfg)
+	const groups, members = 8, 4
+	users := seedGroups(t, p.addr, groups, members)
+
+	type track struct {
+		acked    []string // new owners of acknowledged transfers, in order
+		inflight string   // target of the transfer under way when the process died
+	}
+	tracks := make([]track, groups)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	var ackMu sync.Mutex
+	acks := 0
+	enough := make(chan struct{})
+	for g := range groups {
+		wg.Go(func() {
+			tr := &tracks[g]
+			owner := 0
+			for i := 0; i < 100000 && ctx.Err() == nil; i++ {
+				next := (owner + 1) % members
+				tr.inflight = users[g][next]
+				var ans codeAnswer
+				err := zegoCall(t, p.addr, 777, crashSecret, "TransferGroupOwner",
+					map[string]string{"FromUserId": users[g][owner], "GroupId": fmt.Sprintf("g%d", g), "NewOwner": users[g][next]}, nil, &ans)
+				if err != nil {
+					return // the process is gone; the last transfer may or may not have committed
+				}
+				if ans.Code != 0 {
+					t.Errorf("group %d: transfer answered code %d (%s)", g, ans.Code, ans.Message)
+					return
+				}
+				tr.acked = append(tr.acked, users[g][next])
+				tr.inflight = ""
+				owner = next
+				ackMu.Lock()
+				if acks++; acks == 400 {
+					close(enough)
+				}
+				ackMu.Unlock()
+			}
+		})
+	}
+	select {
+	case <-enough:
+	case <-ctx.Done():
+		t.Fatal("fewer than 400 transfers acknowledged in 20s")
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	_ = p.wait(t)
+
+	p2 := MustStartRoomd(t, dir, "--config", cfg)
+	total := 0
+	for g := range groups {
+		tr := tracks[g]
+		total += len(tr.acked)
+		want := tr.acked[len(tr.acked)-1]
+		ans := MustZEGO(t, p2.addr, 777, crashSecret, "QueryGroupInfo", nil, map[string]string{"FromUserId": users[g][0], "GroupId": fmt.Sprintf("g%d", g)})
+		if ans.GroupOwner != want && ans.GroupOwner != tr.inflight {
+			t.Errorf("group %d after restart: got owner %q, want %q (last acknowledged) or %q (in flight at the kill)", g, ans.GroupOwner, want, tr.inflight)
+		}
+	}
+	t.Logf("%d transfers acknowledged before SIGKILL; all found after restart", total)
+}
+
+// TestGracefulShutdown sends SIGTERM while requests are in flight: roomd
+// answers them, exits 0 and closes its store.
+func TestGracefulShutdown(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	p := MustStartRoomd(t, dir, "--config", cfg)
+	users := seedGroups(t, p.addr, 1, 3)
+	var wg sync.WaitGroup
+	failures := make(chan error, 64)
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 50 {
+				var ans codeAnswer
+				err := zegoCall(t, p.addr, 777, crashSecret, "QueryGroupInfo", nil, map[string]string{"FromUserId": users[0][w%3], "GroupId": "g0"}, &ans)
+				if err != nil {
+					return // refused after shutdown began: the listener is closed
+				}
+				if ans.Code != 0 {
+					failures <- fmt.Errorf("request %d: got code %d, want 0", i, ans.Code)
+					return
+				}
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond) // let some requests be in flight; not an assertion
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.wait(t); err != nil {
+		t.Fatalf("exit after SIGTERM: got %v, want success", err)
+	}
+	wg.Wait()
+	close(failures)
+	for err := range failures {
+		t.Error(err)
+	}
+	if logs := p.logText(); !strings.Contains(logs, `"msg":"stopped"`) {
+		t.Errorf("no clean stop in the logs:\n%s", logs)
+	}
+}
+
+// TestBadConfig: a config roomd cannot use stops it with a clear message.
+func TestBadConfig(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string]string{
+		"UnknownField":   "listen: 127.0.0.1:0\nlisten_typo: x\n",
+		"NoSecret":       "apps:\n  - id: 5\n",
+		"BadRateLimits":  "apps:\n  - id: 5\n    secret: s\n    rate_limits: sometimes\n",
+		"DuplicateApp":   "apps:\n  - id: 5\n    secret: s\n  - id: 5\n    secret: t\n",
+		"PostgresNotYet": "store: postgres://127.0.0.1/roomd\napps:\n  - id: 5\n    secret: s\n",
+	}
+	for name, body := range cases {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name+".yaml")
+			if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(roomdBin, "serve", "--config", path, "--listen", "127.0.0.1:0").CombinedOutput()
+			if err == nil {
+				t.Fatalf("got success, want an error exit; output:\n%s", out)
+			}
+			if !strings.Contains(string(out), "config") && !strings.Contains(string(out), "store") {
+				t.Errorf("got %q, want a message naming the config problem", out)
+			}
+		})
+	}
+}

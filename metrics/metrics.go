@@ -1,0 +1,85 @@
+// Package metrics exposes roomd's Prometheus metrics: requests by dialect,
+// action and result code, request latency, and the store's group commits.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/roomd/roomd/internal/wire"
+)
+
+// Metrics holds roomd's collectors in a registry of their own.
+type Metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	batch    prometheus.Histogram
+	sync     prometheus.Histogram
+	commits  atomic.Uint64
+	updates  atomic.Uint64
+}
+
+// New returns Metrics registered in a fresh registry, with the Go runtime
+// and process collectors.
+func New() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "roomd_requests_total",
+			Help: "API requests by dialect, action and the vendor result code answered (0 = success).",
+		}, []string{"dialect", "action", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "roomd_request_duration_seconds",
+			Help:    "API request latency by dialect and action.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"dialect", "action"}),
+		batch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "roomd_store_commit_batch_size",
+			Help:    "Updates committed together in one store transaction (group commit).",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128},
+		}),
+		sync: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "roomd_store_commit_seconds",
+			Help:    "Time a store commit took, including the sync to disk.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1},
+		}),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.batch, m.sync,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// ObserveRequest records one finished API request.
+func (m *Metrics) ObserveRequest(o *wire.Outcome, d time.Duration) {
+	if o.Dialect == "" {
+		return
+	}
+	m.requests.WithLabelValues(o.Dialect, o.Action, strconv.Itoa(o.Code)).Inc()
+	m.latency.WithLabelValues(o.Dialect, o.Action).Observe(d.Seconds())
+}
+
+// ObserveCommit records one store commit of batch updates that took d.
+func (m *Metrics) ObserveCommit(batch int, d time.Duration) {
+	m.commits.Add(1)
+	m.updates.Add(uint64(batch))
+	m.batch.Observe(float64(batch))
+	m.sync.Observe(d.Seconds())
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// Commits returns how many store commits were observed and how many
+// updates they carried in all.
+func (m *Metrics) Commits() (commits, updates uint64) {
+	return m.commits.Load(), m.updates.Load()
+}

@@ -1,0 +1,141 @@
+// Package server is roomd's HTTP front: it routes the wire dialects, health
+// and metrics on one port, writes one log line per request, turns a panic
+// into an error answer instead of a dead connection, and shuts down
+// gracefully.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/roomd/roomd/internal/wire"
+)
+
+// Observer receives every finished API request (metrics).
+type Observer interface {
+	ObserveRequest(o *wire.Outcome, d time.Duration)
+}
+
+// Routes are the handlers the server mounts.
+type Routes struct {
+	ZEGO    http.Handler // at "/" (the ZEGO API is "/?Action=...")
+	Tencent http.Handler // under "/v4/"
+	Metrics http.Handler // at "/metrics"
+}
+
+// Server serves roomd's HTTP API.
+type Server struct {
+	log     *slog.Logger
+	obs     Observer
+	handler http.Handler
+	// ShutdownTimeout bounds how long Serve waits for in-flight requests.
+	ShutdownTimeout time.Duration
+}
+
+// New returns a Server for routes. obs may be nil.
+func New(log *slog.Logger, obs Observer, routes Routes) *Server {
+	s := &Server{log: log, obs: obs, ShutdownTimeout: 15 * time.Second}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	if routes.Metrics != nil {
+		mux.Handle("GET /metrics", routes.Metrics)
+	}
+	if routes.Tencent != nil {
+		mux.Handle("/v4/", s.api(routes.Tencent))
+	}
+	if routes.ZEGO != nil {
+		mux.Handle("/{$}", s.api(routes.ZEGO))
+	}
+	s.handler = mux
+	return s
+}
+
+// Handler returns the server's root handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// api wraps a dialect: it gives the request an Outcome, recovers panics, and
+// logs and measures the request once it is answered.
+func (s *Server) api(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ctx, o := wire.WithOutcome(r.Context())
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				o.Err = errors.New("panic in handler")
+				s.log.Error("panic in handler", "panic", p, "path", r.URL.Path, "request_id", o.RequestID)
+				http.Error(w, `{"error":"internal error"}`, http.StatusInternalServerError)
+			}
+			d := time.Since(start)
+			if s.obs != nil {
+				s.obs.ObserveRequest(o, d)
+			}
+			s.logRequest(r, o, d)
+		}()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (s *Server) logRequest(r *http.Request, o *wire.Outcome, d time.Duration) {
+	level := slog.LevelInfo
+	if o.Err != nil {
+		level = slog.LevelError
+	}
+	if !s.log.Enabled(r.Context(), level) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("request_id", o.RequestID),
+		slog.String("dialect", o.Dialect),
+		slog.String("action", o.Action),
+		slog.Uint64("app", uint64(o.AppID)),
+		slog.Int("code", o.Code),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path), // never the query: it carries signatures and UserSigs
+		slog.Duration("duration", d),
+	}
+	if o.Err != nil {
+		attrs = append(attrs, slog.String("error", o.Err.Error()))
+	}
+	s.log.LogAttrs(r.Context(), level, "request", attrs...)
+}
+
+// Serve answers requests on ln until ctx is cancelled, then stops accepting,
+// waits up to ShutdownTimeout for in-flight requests, and returns.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		return serr
+	}
+	return err
+}
