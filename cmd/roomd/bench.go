@@ -16,9 +16,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/roomd/roomd/tencent"
@@ -51,8 +53,20 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&c.clients, "clients", 64, "concurrent keep-alive clients")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "measured time of each phase")
 	fs.DurationVar(&c.warmup, "warmup", time.Second, "unmeasured time before each phase")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server included when in-process) to `file`")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if c.clients < 1 || c.groups < c.clients || c.members < 2 || c.duration <= 0 || c.duration > time.Hour {
 		return errors.New("bench: need clients ≥ 1, groups ≥ clients, members ≥ 2, 0 < duration ≤ 1h")
@@ -192,10 +206,13 @@ func (r *result) pct(p int) time.Duration {
 // maxCallsPerClient bounds every load loop in count as well as in time.
 const maxCallsPerClient = 5_000_000
 
-// drive runs do from clients goroutines for d and gathers latencies.
+// drive runs do from clients goroutines for d and gathers latencies. Calls
+// under way at the deadline are finished, not cut off, so that every
+// transfer the server acknowledges is seen by its client.
 func drive(ctx context.Context, clients int, d time.Duration, do func(ctx context.Context, client, i int) error) *result {
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
+	var stop atomic.Bool
+	timer := time.AfterFunc(d, func() { stop.Store(true) })
+	defer timer.Stop()
 	var mu sync.Mutex
 	r := &result{}
 	var wg sync.WaitGroup
@@ -205,13 +222,9 @@ func drive(ctx context.Context, clients int, d time.Duration, do func(ctx contex
 			lat := make([]time.Duration, 0, 4096)
 			var errs int
 			var first error
-			for i := 0; i < maxCallsPerClient && ctx.Err() == nil; i++ {
+			for i := 0; i < maxCallsPerClient && !stop.Load() && ctx.Err() == nil; i++ {
 				t := time.Now()
-				err := do(ctx, c, i)
-				if ctx.Err() != nil {
-					break // cut off by the deadline: neither counted nor failed
-				}
-				if err != nil {
+				if err := do(ctx, c, i); err != nil {
 					errs++
 					if first == nil {
 						first = err

@@ -1,0 +1,342 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/roomd/roomd"
+	"github.com/roomd/roomd/sqlite"
+	"github.com/roomd/roomd/tencent"
+)
+
+// tencentAnswer is the Tencent envelope with the payloads the tests read.
+type tencentAnswer struct {
+	ActionStatus string
+	ErrorCode    int
+	ErrorInfo    string
+	RequestId    string
+	Response     struct {
+		RoomInfo struct {
+			RoomId        string
+			Owner_Account string
+			MemberCount   int
+		}
+		MemberList []struct {
+			Member_Account string
+			Role           string
+		}
+	}
+}
+
+// tencentCall makes one Tencent call as the app's administrator.
+func tencentCall(tb testing.TB, base, command string, body any) (tencentAnswer, error) {
+	tb.Helper()
+	var ans tencentAnswer
+	sig, err := tencent.GenUserSig(777, crashSecret, "administrator", time.Hour, time.Now())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	path, ok := tencent.CommandURL(777, "administrator", sig, command, rand.Uint32())
+	if !ok {
+		tb.Fatalf("unknown command %s", command)
+	}
+	data, _ := json.Marshal(body)
+	resp, err := http.Post(base+path, "application/json", bytes.NewReader(data))
+	if err != nil {
+		return ans, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return ans, fmt.Errorf("%s: HTTP status %d", command, resp.StatusCode)
+	}
+	return ans, json.NewDecoder(resp.Body).Decode(&ans)
+}
+
+// MustTencent makes a Tencent call that must succeed.
+func MustTencent(tb testing.TB, base, command string, body any) tencentAnswer {
+	tb.Helper()
+	ans, err := tencentCall(tb, base, command, body)
+	if err != nil {
+		tb.Fatalf("%s: %v", command, err)
+	}
+	if ans.ErrorCode != 0 || ans.ActionStatus != "OK" {
+		tb.Fatalf("%s: got %d %s (%s), want 0 OK", command, ans.ErrorCode, ans.ActionStatus, ans.ErrorInfo)
+	}
+	return ans
+}
+
+func roles(ans tencentAnswer) map[string]string {
+	m := map[string]string{}
+	for _, e := range ans.Response.MemberList {
+		m[e.Member_Account] = e.Role
+	}
+	return m
+}
+
+// TestCrossDialect: one store behind both dialects.
+func TestCrossDialect(t *testing.T) {
+	dir := t.TempDir()
+	p := MustStartRoomd(t, dir, "--config", writeConfig(t, dir))
+	base := p.addr
+	zegoOK := func(action string, query map[string]string, body any) codeAnswer {
+		t.Helper()
+		return MustZEGO(t, base, 777, crashSecret, action, query, body)
+	}
+	zegoOK("UserRegister", nil, map[string]any{"UserInfo": []map[string]string{{"UserId": "alice"}, {"UserId": "bob"}, {"UserId": "carol"}}})
+	zegoOK("CreateGroup", nil, map[string]any{"GroupId": "room-z", "GroupOwner": "alice", "UserId": []string{"bob", "carol"}})
+
+	t.Run("ZEGORoomSeenByTencent", func(t *testing.T) {
+		info := MustTencent(t, base, "get_room_info", map[string]string{"RoomId": "room-z"})
+		if got := info.Response.RoomInfo; got.Owner_Account != "alice" || got.MemberCount != 3 {
+			t.Fatalf("got owner %q and %d members, want alice and 3", got.Owner_Account, got.MemberCount)
+		}
+	})
+	t.Run("TencentRoomSeenByZEGO", func(t *testing.T) {
+		MustTencent(t, base, "account_import", map[string]string{"UserID": "dave"})
+		MustTencent(t, base, "account_import", map[string]string{"UserID": "erin"})
+		MustTencent(t, base, "create_room", map[string]any{"RoomInfo": map[string]string{"RoomId": "room-t", "Owner_Account": "dave"}})
+		if got := zegoOK("QueryGroupInfo", nil, map[string]string{"FromUserId": "dave", "GroupId": "room-t"}); got.GroupOwner != "dave" {
+			t.Fatalf("got GroupOwner %q, want dave", got.GroupOwner)
+		}
+	})
+	t.Run("TencentTransferSeenByZEGO", func(t *testing.T) {
+		zegoOK("InviteUsersIntoGroup", nil, map[string]any{"FromUserId": "dave", "GroupId": "room-t", "UserIds": []string{"erin"}})
+		MustTencent(t, base, "change_room_owner", map[string]string{"RoomId": "room-t", "From_Account": "dave", "NewOwner_Account": "erin"})
+		if got := zegoOK("QueryGroupInfo", nil, map[string]string{"FromUserId": "dave", "GroupId": "room-t"}); got.GroupOwner != "erin" {
+			t.Fatalf("got GroupOwner %q, want erin", got.GroupOwner)
+		}
+	})
+	t.Run("ZEGOTransferSeenByTencent", func(t *testing.T) {
+		zegoOK("TransferGroupOwner", map[string]string{"FromUserId": "alice", "GroupId": "room-z", "NewOwner": "bob"}, nil)
+		got := roles(MustTencent(t, base, "get_room_member_list", map[string]any{"RoomId": "room-z"}))
+		if got["bob"] != "Owner" || got["alice"] != "Member" || got["carol"] != "Member" {
+			t.Fatalf("got roles %v, want bob Owner, alice and carol Member", got)
+		}
+		// A retry through the other dialect changes nothing and succeeds.
+		MustTencent(t, base, "change_room_owner", map[string]string{"RoomId": "room-z", "From_Account": "alice", "NewOwner_Account": "bob"})
+	})
+	t.Run("TencentBanHoldsInZEGO", func(t *testing.T) {
+		MustTencent(t, base, "ban_room_member", map[string]any{"RoomId": "room-z", "MemberList_Account": []string{"carol"}, "Duration": 3600})
+		var ans struct {
+			Code       int
+			ErrorUsers []struct {
+				UserId  string
+				SubCode int
+			}
+		}
+		if err := zegoCall(t, base, 777, crashSecret, "InviteUsersIntoGroup", nil, map[string]any{"FromUserId": "bob", "GroupId": "room-z", "UserIds": []string{"carol"}}, &ans); err != nil {
+			t.Fatal(err)
+		}
+		if len(ans.ErrorUsers) != 1 || ans.ErrorUsers[0].UserId != "carol" || ans.ErrorUsers[0].SubCode == 0 {
+			t.Fatalf("invite of a banned user: got %+v, want carol refused", ans)
+		}
+		MustTencent(t, base, "unban_room_member", map[string]any{"RoomId": "room-z", "MemberList_Account": []string{"carol"}})
+		zegoOK("InviteUsersIntoGroup", nil, map[string]any{"FromUserId": "bob", "GroupId": "room-z", "UserIds": []string{"carol"}})
+		if got := roles(MustTencent(t, base, "get_room_member_list", map[string]any{"RoomId": "room-z"})); got["carol"] != "Member" {
+			t.Fatalf("after unban and invite: got roles %v, want carol Member", got)
+		}
+	})
+	t.Run("TencentAccountDeleteHandsOwnershipOn", func(t *testing.T) {
+		MustTencent(t, base, "account_delete", map[string]any{"DeleteItem": []map[string]string{{"UserID": "bob"}}})
+		// alice joined room-z first; carol left and came back.
+		if got := zegoOK("QueryGroupInfo", nil, map[string]string{"FromUserId": "alice", "GroupId": "room-z"}); got.GroupOwner != "alice" {
+			t.Fatalf("got GroupOwner %q, want alice (longest-standing member)", got.GroupOwner)
+		}
+	})
+}
+
+// TestMixedDialectConcurrency drives random transfers, kicks, invites and
+// role changes through both dialects at once, then checks in the store
+// that every live room has exactly one owner, who is a member, and that
+// every room's event log has no gaps.
+func TestMixedDialectConcurrency(t *testing.T) {
+	dir := t.TempDir()
+	p := MustStartRoomd(t, dir, "--config", writeConfig(t, dir))
+	base := p.addr
+	const nUsers, nRooms = 10, 3
+	users := make([]string, nUsers)
+	var infos []map[string]string
+	for i := range users {
+		users[i] = fmt.Sprintf("u%d", i)
+		infos = append(infos, map[string]string{"UserId": users[i]})
+	}
+	MustZEGO(t, base, 777, crashSecret, "UserRegister", nil, map[string]any{"UserInfo": infos})
+	rooms := make([]string, nRooms)
+	for i := range rooms {
+		rooms[i] = fmt.Sprintf("r%d", i)
+		MustZEGO(t, base, 777, crashSecret, "CreateGroup", nil, map[string]any{"GroupId": rooms[i], "GroupOwner": users[0], "UserId": users[1:]})
+	}
+	// Codes that mean the server failed rather than refused.
+	internal := map[int]bool{660000001: true, 100000015: true, 100001: true}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	okByOp := map[string]int{}
+	for w := range 8 {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 42))
+			pick := func(s []string) string { return s[r.IntN(len(s))] }
+			for i := 0; i < 120 && ctx.Err() == nil; i++ {
+				room, a, b := pick(rooms), pick(users), pick(users)
+				var op string
+				var code int
+				var err error
+				var z codeAnswer
+				switch r.IntN(7) {
+				case 0:
+					op = "zego.transfer"
+					err = zegoCall(t, base, 777, crashSecret, "TransferGroupOwner", map[string]string{"FromUserId": a, "GroupId": room, "NewOwner": b}, nil, &z)
+				case 1:
+					op = "zego.kick"
+					err = zegoCall(t, base, 777, crashSecret, "KickoutGroupUser", nil, map[string]any{"FromUserId": a, "GroupId": room, "UserId": []string{b}}, &z)
+				case 2:
+					op = "zego.invite"
+					err = zegoCall(t, base, 777, crashSecret, "InviteUsersIntoGroup", nil, map[string]any{"FromUserId": a, "GroupId": room, "UserIds": []string{b, pick(users)}}, &z)
+				case 3:
+					op = "zego.role"
+					err = zegoCall(t, base, 777, crashSecret, "SetGroupMemberRole", map[string]string{"FromUserId": a, "GroupId": room, "ToUserId": b, "Role": fmt.Sprint(2 + r.IntN(2))}, nil, &z)
+				case 4:
+					op = "tencent.transfer"
+					var ans tencentAnswer
+					ans, err = tencentCall(t, base, "change_room_owner", map[string]string{"RoomId": room, "From_Account": a, "NewOwner_Account": b})
+					code = ans.ErrorCode
+				case 5:
+					op = "tencent.kick"
+					var ans tencentAnswer
+					ans, err = tencentCall(t, base, "kick_user_out", map[string]any{"RoomId": room, "MemberList_Account": []string{b}})
+					code = ans.ErrorCode
+				case 6:
+					op = "tencent.role"
+					var ans tencentAnswer
+					ans, err = tencentCall(t, base, "update_room_member_info", map[string]any{"RoomId": room, "MemberInfo": map[string]string{"Member_Account": b, "Role": pick([]string{"Admin", "Member"})}})
+					code = ans.ErrorCode
+				}
+				if z.Code != 0 {
+					code = z.Code
+				}
+				if err != nil || internal[code] {
+					t.Errorf("%s: err %v, code %d (%s)", op, err, code, z.Message)
+					return
+				}
+				if code == 0 {
+					mu.Lock()
+					okByOp[op]++
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, op := range []string{"zego.transfer", "zego.kick", "zego.invite", "tencent.transfer", "tencent.kick", "tencent.role"} {
+		if okByOp[op] == 0 {
+			t.Errorf("%s never succeeded; the test exercised nothing for it", op)
+		}
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	if err := p.wait(t); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+	checkInvariants(t, filepath.Join(dir, "data", "roomd.db"), rooms)
+}
+
+// checkInvariants opens the store roomd left and checks every room.
+func checkInvariants(t *testing.T, path string, rooms []string) {
+	t.Helper()
+	db, err := sqlite.Open(path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	svc := roomd.NewService(db, nil, nil)
+	ctx := context.Background()
+	for _, id := range rooms {
+		room, err := svc.Room(ctx, 777, id)
+		live := err == nil
+		if err != nil && roomd.ErrorCode(err) != roomd.ENOROOM {
+			t.Fatal(err)
+		}
+		if live {
+			members, _, err := svc.Members(ctx, 777, id, 0, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var owners []string
+			for _, m := range members {
+				if m.Role == roomd.RoleOwner {
+					owners = append(owners, m.UserID)
+				}
+			}
+			if len(owners) != 1 || owners[0] != room.Owner {
+				t.Errorf("room %s: got owners %v and room owner %q, want exactly the room owner", id, owners, room.Owner)
+			}
+		}
+		events, err := svc.Events(ctx, 777, id, 0, 1_000_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, e := range events {
+			if e.Seq != int64(i+1) {
+				t.Fatalf("room %s: event %d has seq %d, want %d (no gaps)", id, i, e.Seq, i+1)
+			}
+		}
+		if live && int64(len(events)) != room.Seq {
+			t.Errorf("room %s: got %d events, want room seq %d", id, len(events), room.Seq)
+		}
+	}
+}
+
+// TestMetricsAndRequestLog: /metrics counts requests by dialect, action and
+// code, and the request log line carries the RequestId the client got.
+func TestMetricsAndRequestLog(t *testing.T) {
+	dir := t.TempDir()
+	p := MustStartRoomd(t, dir, "--config", writeConfig(t, dir))
+	MustZEGO(t, p.addr, 777, crashSecret, "UserRegister", nil, map[string]any{"UserInfo": []map[string]string{{"UserId": "m1"}}})
+	ans, err := tencentCall(t, p.addr, "get_room_info", map[string]string{"RoomId": "nope"})
+	if err != nil || ans.ErrorCode != 100004 {
+		t.Fatalf("get_room_info of a missing room: got %d (%v), want 100004", ans.ErrorCode, err)
+	}
+	resp, err := http.Get(p.addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`roomd_requests_total{action="UserRegister",code="0",dialect="zego"} 1`,
+		`roomd_requests_total{action="get_room_info",code="100004",dialect="tencent"} 1`,
+		`roomd_request_duration_seconds_count{action="UserRegister",dialect="zego"} 1`,
+		`roomd_store_commit_batch_size_count`,
+		`roomd_store_commit_seconds_bucket`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	var found bool
+	re := regexp.MustCompile(`"request_id":"` + regexp.QuoteMeta(ans.RequestId) + `"`)
+	for range 50 { // the log line is written just after the answer; allow it a moment
+		if found = re.MatchString(p.logText()); found {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !found {
+		t.Errorf("no log line with request_id %s in:\n%s", ans.RequestId, p.logText())
+	}
+	if strings.Contains(p.logText(), "usersig=") || strings.Contains(p.logText(), crashSecret) {
+		t.Errorf("a UserSig or the secret appears in the logs")
+	}
+}

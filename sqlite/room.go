@@ -1,0 +1,148 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/roomd/roomd"
+)
+
+const roomColumns = `id, name, notice, avatar, type, custom_info, max_members, attributes, props, owner, created_at, seq`
+
+func scanRoom(app uint32) func(scanner) (*roomd.Room, error) {
+	return func(s scanner) (*roomd.Room, error) {
+		r := &roomd.Room{AppID: app}
+		var attrs, props string
+		var created int64
+		if err := s.Scan(&r.ID, &r.Name, &r.Notice, &r.Avatar, &r.Type, &r.CustomInfo, &r.MaxMembers, &attrs, &props, &r.Owner, &created, &r.Seq); err != nil {
+			return nil, err
+		}
+		r.CreatedAt = fromNanos(created)
+		if err := fromJSON(attrs, &r.Attributes); err != nil {
+			return nil, err
+		}
+		if err := fromJSON(props, &r.Props); err != nil {
+			return nil, err
+		}
+		return r, nil
+	}
+}
+
+// Room returns a live room, or ENOROOM. The writer's transaction holds the
+// database's write lock, so the room cannot change under an Update.
+func (t *tx) Room(ctx context.Context, app uint32, id string) (*roomd.Room, error) {
+	r, ok, err := one(ctx, t, scanRoom(app), `SELECT `+roomColumns+` FROM rooms WHERE app = ? AND id = ? AND dismissed = 0`, app, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, roomd.Errorf(roomd.ENOROOM, "room %q does not exist", id)
+	}
+	return r, nil
+}
+
+// Rooms returns a page of live rooms by id and their number.
+func (t *tx) Rooms(ctx context.Context, app uint32, offset, limit int) ([]*roomd.Room, int, error) {
+	offset, limit = page(offset, limit)
+	rooms, err := list(ctx, t, scanRoom(app), `SELECT `+roomColumns+` FROM rooms WHERE app = ? AND dismissed = 0 ORDER BY id LIMIT ? OFFSET ?`, app, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	total, err := t.count(ctx, `SELECT count(*) FROM rooms WHERE app = ? AND dismissed = 0`, app)
+	return rooms, total, err
+}
+
+// roomValues returns the JSON columns of r.
+func roomValues(r *roomd.Room) (attrs, props string, err error) {
+	if attrs, err = toJSON(r.Attributes); err != nil {
+		return "", "", err
+	}
+	props, err = toJSON(r.Props)
+	return attrs, props, err
+}
+
+// InsertRoom creates a room, or revives a dismissed one with its last seq.
+func (t *tx) InsertRoom(ctx context.Context, r *roomd.Room) error {
+	attrs, props, err := roomValues(r)
+	if err != nil {
+		return err
+	}
+	seq, ok, err := one(ctx, t, func(s scanner) (int64, error) {
+		var seq int64
+		return seq, s.Scan(&seq)
+	}, `INSERT INTO rooms (app, id, name, notice, avatar, type, custom_info, max_members, attributes, props, owner, created_at, seq, dismissed)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, (SELECT coalesce(max(seq), 0) FROM events WHERE app = ?1 AND room = ?2), 0)
+		ON CONFLICT (app, id) DO UPDATE SET name = excluded.name, notice = excluded.notice, avatar = excluded.avatar, type = excluded.type,
+			custom_info = excluded.custom_info, max_members = excluded.max_members, attributes = excluded.attributes, props = excluded.props,
+			owner = excluded.owner, created_at = excluded.created_at, seq = max(rooms.seq, excluded.seq), dismissed = 0
+		WHERE rooms.dismissed <> 0
+		RETURNING seq`,
+		r.AppID, r.ID, r.Name, r.Notice, r.Avatar, r.Type, r.CustomInfo, r.MaxMembers, attrs, props, r.Owner, nanos(r.CreatedAt))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return roomd.Errorf(roomd.EEXISTS, "room %q already exists", r.ID)
+	}
+	r.Seq = seq
+	return nil
+}
+
+// UpdateRoom writes a live room's settings, or returns ENOROOM.
+func (t *tx) UpdateRoom(ctx context.Context, r *roomd.Room) error {
+	attrs, props, err := roomValues(r)
+	if err != nil {
+		return err
+	}
+	n, err := t.exec(ctx, `UPDATE rooms SET name = ?, notice = ?, avatar = ?, type = ?, custom_info = ?, max_members = ?, attributes = ?, props = ?
+		WHERE app = ? AND id = ? AND dismissed = 0`,
+		r.Name, r.Notice, r.Avatar, r.Type, r.CustomInfo, r.MaxMembers, attrs, props, r.AppID, r.ID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return roomd.Errorf(roomd.ENOROOM, "room %q does not exist", r.ID)
+	}
+	return nil
+}
+
+// DeleteRoom dismisses a room: its members and bans go, its row stays with
+// dismissed set so that its seq survives.
+func (t *tx) DeleteRoom(ctx context.Context, app uint32, id string) error {
+	for _, q := range []string{
+		`DELETE FROM members WHERE app = ? AND room = ?`,
+		`DELETE FROM bans WHERE app = ? AND room = ?`,
+		`UPDATE rooms SET dismissed = 1 WHERE app = ? AND id = ?`,
+	} {
+		if _, err := t.exec(ctx, q, app, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RoomsOfUser returns the ids of the live rooms user is a member of, by id.
+func (t *tx) RoomsOfUser(ctx context.Context, app uint32, user string) ([]string, error) {
+	return list(ctx, t, func(s scanner) (string, error) {
+		var id string
+		return id, s.Scan(&id)
+	}, `SELECT m.room FROM members m JOIN rooms r ON r.app = m.app AND r.id = m.room
+		WHERE m.app = ? AND m.user = ? AND r.dismissed = 0 ORDER BY m.room`, app, user)
+}
+
+// SetOwner makes next the owner and old, if still a member, an ordinary member.
+func (t *tx) SetOwner(ctx context.Context, app uint32, room, old, next string) error {
+	n, err := t.exec(ctx, `UPDATE rooms SET owner = ?3 WHERE app = ?1 AND id = ?2 AND dismissed = 0
+		AND EXISTS (SELECT 1 FROM members WHERE app = ?1 AND room = ?2 AND user = ?3)`, app, room, next)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		if _, err := t.Room(ctx, app, room); err != nil {
+			return err
+		}
+		return roomd.Errorf(roomd.ENOTMEMBER, "user %q is not a member of the room", next)
+	}
+	_, err = t.exec(ctx, `UPDATE members SET role = CASE user WHEN ?4 THEN ?5 ELSE ?6 END
+		WHERE app = ?1 AND room = ?2 AND user IN (?3, ?4)`, app, room, old, next, int(roomd.RoleOwner), int(roomd.RoleMember))
+	return err
+}

@@ -1,0 +1,68 @@
+package tencent
+
+import (
+	"net/url"
+
+	"github.com/roomd/roomd"
+)
+
+// callbackCommands are the callback commands the vendor defines.
+var callbackCommands = map[string]bool{
+	"Room.CallbackAfterCreateRoom":     true,
+	"Room.CallbackAfterDestroyRoom":    true,
+	"Room.CallbackAfterUpdateRoomInfo": true,
+	"Room.CallbackAfterMemberEnter":    true,
+	"Room.CallbackAfterMemberLeave":    true,
+}
+
+// callbackConfig is the body of set_callback and update_callback and the
+// payload of get_callback.
+type callbackConfig struct {
+	Url                 string
+	CallbackCommandList []string
+}
+
+// setCallback serves set_callback and update_callback: {Url,
+// CallbackCommandList[]} replaces the app's one callback configuration.
+func (h *handler) setCallback(c *call) (any, error) {
+	var req callbackConfig
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(req.Url)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, failf(codeRoomParam, "Url must be an http or https URL")
+	}
+	for _, cmd := range req.CallbackCommandList {
+		if !callbackCommands[cmd] {
+			return nil, failf(codeRoomParam, "unknown callback command "+cmd)
+		}
+	}
+	return nil, h.svc.PutCallback(c.ctx, roomd.Callback{AppID: c.app.ID, URL: req.Url, Commands: req.CallbackCommandList})
+}
+
+// getCallback: {} -> Response{Url, CallbackCommandList}; Url is "" when no
+// callback is set.
+func (h *handler) getCallback(c *call) (any, error) {
+	if err := c.decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	cb, err := h.svc.Callback(c.ctx, c.app.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := callbackConfig{CallbackCommandList: []string{}}
+	if cb != nil {
+		out.Url = cb.URL
+		out.CallbackCommandList = append(out.CallbackCommandList, cb.Commands...)
+	}
+	return out, nil
+}
+
+// deleteCallback: {} removes the app's callback configuration, if any.
+func (h *handler) deleteCallback(c *call) (any, error) {
+	if err := c.decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	return nil, h.svc.DeleteCallback(c.ctx, c.app.ID)
+}

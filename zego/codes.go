@@ -1,0 +1,105 @@
+package zego
+
+import (
+	"errors"
+
+	"github.com/roomd/roomd"
+)
+
+// Gateway codes (request-level, before any action runs).
+const (
+	codeAppIDFormat        = 100000001
+	codeTimestampEmpty     = 100000002
+	codeTimestampFormat    = 100000003
+	codeSignatureExpired   = 100000004
+	codeSignatureInvalid   = 100000005
+	codeActionEmpty        = 100000006
+	codeActionUnsupported  = 100000007
+	codeNonceEmpty         = 100000008
+	codeSignatureEmpty     = 100000009
+	codeNoSecret           = 100000010
+	codeAppConfig          = 100000011
+	codeBodyRead           = 100000012
+	codeVersionEmpty       = 100000013
+	codeVersionUnsupported = 100000014
+)
+
+// Business codes the dialect itself answers.
+const (
+	codeFailure        = 660000001
+	codeParam          = 660000002
+	codeLogic          = 660000003
+	codeTooManyUsers   = 660000011
+	codeUserIDTooLong  = 660000012
+	codeAppRateLimit   = 660300005
+	codeGroupRateLimit = 660300006
+	codeUserNotFound   = 660500002
+	codeTooManyMembers = 660600016 // CreateGroup: more than 100 initial members
+)
+
+// domainCodes maps each domain error code to its ZEGO number.
+var domainCodes = map[string]int{
+	roomd.EINVALID:      codeParam,
+	roomd.ENOROOM:       660600001,
+	roomd.ENOUSER:       codeUserNotFound, // the operator (FromUserId) is not registered
+	roomd.ENOTMEMBER:    660600024,
+	roomd.EEXISTS:       660600011,
+	roomd.EFORBIDDEN:    660600032,
+	roomd.EOWNERROLE:    660600029,
+	roomd.ESELF:         660600030,
+	roomd.EBANNED:       codeLogic, // ZEGO has no bans; a ban set through another dialect
+	roomd.ELIMIT:        codeTooManyUsers,
+	roomd.ERATELIMIT:    codeAppRateLimit,
+	roomd.EUNAUTHORIZED: codeSignatureInvalid,
+	roomd.EINTERNAL:     codeFailure,
+}
+
+// actionCodes overrides domainCodes for the request-level Code of one action.
+var actionCodes = map[string]map[string]int{
+	"CreateGroup": {
+		roomd.ENOUSER: 660600013, // the group owner is not registered
+		roomd.ELIMIT:  codeTooManyMembers,
+	},
+}
+
+// itemCodes overrides domainCodes for the SubCode of one action's
+// ErrorList / ErrorUsers entries.
+var itemCodes = map[string]map[string]int{
+	"KickoutGroupUser": {roomd.ENOTMEMBER: 660600008},
+	"UserRegister":     {roomd.EEXISTS: 660700002},
+}
+
+// zegoCode returns the ZEGO number of a domain code in action's context.
+func zegoCode(over map[string]map[string]int, action, code string) int {
+	if n, ok := over[action][code]; ok {
+		return n
+	}
+	if n, ok := domainCodes[code]; ok {
+		return n
+	}
+	return codeFailure
+}
+
+// apiError is a failure decided by the dialect, with its ZEGO code.
+type apiError struct {
+	code int
+	msg  string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func apiErr(code int, msg string) error { return &apiError{code: code, msg: msg} }
+
+func isAPIError(err error) bool {
+	var e *apiError
+	return errors.As(err, &e)
+}
+
+// codeOf returns the Code and client-safe Message answering err.
+func codeOf(action string, err error) (int, string) {
+	var e *apiError
+	if errors.As(err, &e) {
+		return e.code, e.msg
+	}
+	return zegoCode(actionCodes, action, roomd.ErrorCode(err)), roomd.ErrorMessage(err)
+}

@@ -1,0 +1,239 @@
+package zego
+
+import (
+	"errors"
+	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/roomd/roomd"
+	"github.com/roomd/roomd/internal/wire"
+)
+
+// Limits of the ZEGO dialect, tighter than the domain's.
+const (
+	maxIDLen        = 32   // bytes in a UserId, GroupId, FromUserId, ToUserId, NewOwner
+	maxUserName     = 256  // bytes in a UserName
+	maxAvatar       = 500  // bytes in a UserAvatar or GroupAvatar
+	maxGroupName    = 50   // bytes in a GroupName
+	maxGroupNotice  = 300  // bytes in a GroupNotice
+	maxAttributes   = 10   // attributes of a group
+	maxAttrKey      = 16   // bytes in an attribute key
+	maxAttrValue    = 1024 // bytes in an attribute value
+	maxReason       = 32   // bytes in a CustomReason
+	maxBatch        = 100  // users in one UserRegister, QueryUserInfos, InviteUsersIntoGroup, CreateGroup
+	maxKickBatch    = 50   // users in one KickoutGroupUser
+	maxGroupList    = 10000
+	defGroupList    = 1000
+	maxMemberList   = 1000
+	defMemberList   = 100
+	groupIDReserved = '#' // generated GroupIds start with it; chosen ones may not
+)
+
+// decode fills p, a pointer to an action's parameter struct, from the query
+// string and then from the JSON body, whatever the HTTP method: a field in
+// the body wins over the same field in the query. In the query, a []string
+// field named X is read from both X[] and X; other non-scalar fields are
+// read from the body only.
+func (c *call) decode(p any) error {
+	if err := decodeQuery(c.q, p); err != nil {
+		return err
+	}
+	body, err := wire.ReadBody(c.r, wire.MaxBody)
+	if errors.Is(err, wire.ErrTooLarge) {
+		return apiErr(codeBodyRead, "failed to read HTTP body: larger than 1 MiB")
+	}
+	if err != nil {
+		return apiErr(codeBodyRead, "failed to read HTTP body")
+	}
+	if err := wire.Decode(body, p); err != nil {
+		var te *wire.TypeError
+		if errors.As(err, &te) {
+			return apiErr(codeParam, "parameter error: wrong JSON type for "+te.Field)
+		}
+		return apiErr(codeParam, "parameter error: malformed JSON body")
+	}
+	return nil
+}
+
+// decodeQuery sets the string, integer, boolean and []string fields of the
+// struct p points to from q, by their JSON names.
+func decodeQuery(q url.Values, p any) error {
+	return decodeQueryValue(q, reflect.ValueOf(p).Elem())
+}
+
+func decodeQueryValue(q url.Values, v reflect.Value) error {
+	t := v.Type()
+	for i := range t.NumField() {
+		sf, f := t.Field(i), v.Field(i)
+		if sf.Anonymous && f.Kind() == reflect.Struct {
+			if err := decodeQueryValue(q, f); err != nil {
+				return err
+			}
+			continue
+		}
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if !sf.IsExported() || name == "" || name == "-" {
+			continue
+		}
+		if f.Kind() == reflect.Slice {
+			if list := slices.Concat(q[name+"[]"], q[name]); len(list) > 0 && f.Type().Elem().Kind() == reflect.String {
+				f.Set(reflect.ValueOf(list))
+			}
+			continue
+		}
+		s := q[name]
+		if len(s) == 0 {
+			continue
+		}
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(s[0])
+		case reflect.Int, reflect.Int64:
+			n, err := strconv.ParseInt(s[0], 10, 64)
+			if err != nil || f.OverflowInt(n) {
+				return apiErr(codeParam, "parameter error: "+name+" is not an integer")
+			}
+			f.SetInt(n)
+		case reflect.Bool:
+			b, err := strconv.ParseBool(s[0])
+			if err != nil {
+				return apiErr(codeParam, "parameter error: "+name+" is not a boolean")
+			}
+			f.SetBool(b)
+		}
+	}
+	return nil
+}
+
+// idChars are the characters allowed in ids besides ASCII letters and digits.
+// The vendor's pages disagree on the hyphen, the apostrophe and the space:
+// roomd allows the hyphen and the apostrophe and refuses the space.
+const idChars = "!#$%&()+-':;<=.>?@[]^_{}|~"
+
+// checkID validates an id of the named parameter. A UserId over 32 bytes is
+// 660000012; every other failure is 660000002.
+func checkID(param, id string) error {
+	switch {
+	case id == "":
+		return apiErr(codeParam, "parameter error: "+param+" is required")
+	case len(id) > maxIDLen:
+		if param == "UserId" {
+			return apiErr(codeUserIDTooLong, "UserId longer than 32 bytes")
+		}
+		return apiErr(codeParam, "parameter error: "+param+" longer than 32 bytes")
+	}
+	for i := 0; i < len(id); i++ {
+		b := id[i]
+		if !('0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || strings.IndexByte(idChars, b) >= 0) {
+			return apiErr(codeParam, "parameter error: "+param+" contains a character outside the allowed set")
+		}
+	}
+	return nil
+}
+
+// checkIDs validates ids named param: a non-empty list of at most max valid ids.
+// tooMany is the code for a list over max.
+func checkIDs(param string, ids []string, max, tooMany int) error {
+	if len(ids) == 0 {
+		return apiErr(codeParam, "parameter error: "+param+" is required")
+	}
+	if len(ids) > max {
+		return apiErr(tooMany, "too many users in one call: at most "+strconv.Itoa(max))
+	}
+	for _, id := range ids {
+		if err := checkID("UserId", id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkGroupID validates a GroupId a client chose: an id not starting with '#'.
+func checkGroupID(id string) error {
+	if err := checkID("GroupId", id); err != nil {
+		return err
+	}
+	if id[0] == groupIDReserved {
+		return apiErr(codeParam, "parameter error: GroupId may not start with '#'")
+	}
+	return nil
+}
+
+// checkLen refuses a value of the named parameter longer than max bytes.
+func checkLen(param, value string, max int) error {
+	if len(value) > max {
+		return apiErr(codeParam, "parameter error: "+param+" longer than "+strconv.Itoa(max)+" bytes")
+	}
+	return nil
+}
+
+// firstErr returns the first non-nil error.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxMillis is the last millisecond of year 9999, the latest time roomd accepts.
+const maxMillis = 253402300799999
+
+// msTime converts a vendor time in milliseconds (0 = unset) to a time.
+func msTime(param string, ms int64) (time.Time, error) {
+	if ms < 0 || ms > maxMillis {
+		return time.Time{}, apiErr(codeParam, "parameter error: "+param+" out of range")
+	}
+	if ms == 0 {
+		return time.Time{}, nil
+	}
+	return time.UnixMilli(ms), nil
+}
+
+// groupOp holds the parameters of the actions that have an operator and a group.
+type groupOp struct {
+	FromUserId string `json:"FromUserId"`
+	GroupId    string `json:"GroupId"`
+}
+
+// check validates the operator and the group ids.
+func (g *groupOp) check() error {
+	return firstErr(checkID("FromUserId", g.FromUserId), checkID("GroupId", g.GroupId))
+}
+
+// actor is the operator: a user, never an admin.
+func (g *groupOp) actor() roomd.Actor { return roomd.Actor{ID: g.FromUserId} }
+
+func (g *groupOp) group() string { return g.GroupId }
+
+// params is an action's parameter struct.
+type params interface {
+	// check validates the parameters the dialect constrains.
+	check() error
+}
+
+// parse decodes and checks p, then applies the action's per-group rate
+// limit when p names a group.
+func (h *handler) parse(c *call, p params) error {
+	if err := c.decode(p); err != nil {
+		return err
+	}
+	if err := p.check(); err != nil {
+		return err
+	}
+	l := c.route.limit
+	g, ok := p.(interface{ group() string })
+	if !ok || c.app.RateLimitsOff || !l.perGroup {
+		return nil
+	}
+	key := strconv.FormatUint(uint64(c.app.ID), 10) + "|" + c.name + "|" + g.group()
+	if !h.limits.Allow(key, l.perSecond, l.burst, c.now) {
+		return apiErr(codeGroupRateLimit, "group-level call rate limit exceeded")
+	}
+	return nil
+}
