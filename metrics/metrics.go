@@ -24,6 +24,7 @@ type Metrics struct {
 	sync     prometheus.Histogram
 	commits  atomic.Uint64
 	updates  atomic.Uint64
+	syncNS   atomic.Int64
 }
 
 // New returns Metrics registered in a fresh registry, with the Go runtime
@@ -69,6 +70,7 @@ func (m *Metrics) ObserveRequest(o *wire.Outcome, d time.Duration) {
 func (m *Metrics) ObserveCommit(batch int, d time.Duration) {
 	m.commits.Add(1)
 	m.updates.Add(uint64(batch))
+	m.syncNS.Add(int64(d))
 	m.batch.Observe(float64(batch))
 	m.sync.Observe(d.Seconds())
 }
@@ -78,8 +80,8 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// Commits returns how many store commits were observed and how many
-// updates they carried in all.
-func (m *Metrics) Commits() (commits, updates uint64) {
-	return m.commits.Load(), m.updates.Load()
+// Commits returns how many store commits were observed, how many updates
+// they carried in all, and the time their COMMITs (with the sync) took in all.
+func (m *Metrics) Commits() (commits, updates uint64, sync time.Duration) {
+	return m.commits.Load(), m.updates.Load(), time.Duration(m.syncNS.Load())
 }

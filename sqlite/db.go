@@ -3,8 +3,9 @@
 // The database runs in WAL mode with synchronous=FULL, so an Update returns
 // only once its transaction is on disk. One writer goroutine owns the only
 // write connection and commits the Updates that queue up while it is busy
-// together (group commit), each in its own savepoint so that one failing
-// leaves no trace and does not affect the others. Views run on a separate
+// together (group commit). A batch runs without savepoints first; if an
+// update in it fails, it runs again with a savepoint around each update, so
+// that the failing one leaves no trace and does not affect the others. Views run on a separate
 // pool of read-only connections beside the writer.
 package sqlite
 

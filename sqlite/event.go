@@ -7,25 +7,14 @@ import (
 	"github.com/roomd/roomd"
 )
 
-// AppendEvents writes events and sets each room's seq to its last event's.
-// A (room, seq) that exists already fails the primary key: EINTERNAL.
+// AppendEvents writes events; the trigger events_seq (migration 0002) sets
+// each room's seq to its last event's in the same statement. A (room, seq)
+// that exists already fails the primary key: EINTERNAL.
 func (t *tx) AppendEvents(ctx context.Context, events []roomd.Event) error {
-	type key struct {
-		app  uint32
-		room string
-	}
-	last := make(map[key]int64, 1)
 	for i := range events {
 		e := &events[i]
 		if _, err := t.exec(ctx, `INSERT INTO events (app, room, seq, type, actor, payload, time) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			e.AppID, e.RoomID, e.Seq, string(e.Type), e.Actor, string(e.Payload), nanos(e.Time)); err != nil {
-			return err
-		}
-		k := key{e.AppID, e.RoomID}
-		last[k] = max(last[k], e.Seq)
-	}
-	for k, seq := range last {
-		if _, err := t.exec(ctx, `UPDATE rooms SET seq = max(seq, ?) WHERE app = ? AND id = ?`, seq, k.app, k.room); err != nil {
 			return err
 		}
 	}

@@ -291,8 +291,14 @@ func TestBatchFailure(t *testing.T) {
 	db := MustOpenStore(t)
 	release := blocked(t, db)
 	wait := enqueue(t, db, putUser("a"), func(tx roomd.Tx) error {
-		// Ending the transaction under the writer breaks the batch.
-		return sqlite.RawExec(tx, "ROLLBACK")
+		// Ending the transaction under the writer breaks the batch: the
+		// writer's own rollback then fails. (Functions only reach the store
+		// through roomd.Tx, which cannot end a transaction; RawExec is a
+		// test hook.)
+		if err := sqlite.RawExec(tx, "ROLLBACK"); err != nil {
+			return err
+		}
+		return errors.New("update failed after ending the transaction")
 	}, putUser("c"))
 	release()
 	for i, err := range wait() {

@@ -80,9 +80,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer stop()
 		defer func() {
-			commits, updates := n.metrics.Commits()
+			commits, updates, sync := n.metrics.Commits()
 			if commits > 0 {
-				fmt.Fprintf(stdout, "store: %d commits, %.1f updates per commit on average (group commit)\n", commits, float64(updates)/float64(commits))
+				fmt.Fprintf(stdout, "store: %d commits, %.1f updates per commit on average (group commit), COMMIT with sync %s on average\n",
+					commits, float64(updates)/float64(commits), (sync / time.Duration(commits)).Round(time.Microsecond))
 			}
 		}()
 		where = "in-process " + c.target + " (SQLite, WAL, synchronous=FULL)"
