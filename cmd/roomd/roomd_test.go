@@ -40,11 +40,41 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// lockedBuffer is a bytes.Buffer that exec's copying goroutine and the test
+// can use at once.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor returns the buffer once re matches it, or after 10s.
+func (b *lockedBuffer) waitFor(re *regexp.Regexp) []string {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := re.FindStringSubmatch(b.String()); m != nil || time.Now().After(deadline) {
+			return m
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // proc is a running `roomd serve`.
 type proc struct {
 	cmd    *exec.Cmd
 	addr   string // base URL, e.g. http://127.0.0.1:40123
-	stdout *bytes.Buffer
+	stdout *lockedBuffer
 	mu     sync.Mutex
 	logs   []string
 	done   chan error
@@ -53,7 +83,7 @@ type proc struct {
 // MustStartRoomd starts `roomd serve args...` in dir and waits until it listens.
 func MustStartRoomd(tb testing.TB, dir string, args ...string) *proc {
 	tb.Helper()
-	p := &proc{stdout: new(bytes.Buffer), done: make(chan error, 1)}
+	p := &proc{stdout: new(lockedBuffer), done: make(chan error, 1)}
 	p.cmd = exec.Command(roomdBin, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
 	p.cmd.Dir = dir
 	p.cmd.Stdout = p.stdout
@@ -158,7 +188,7 @@ func MustZEGO(tb testing.TB, base string, app uint32, secret, action string, que
 func TestQuickstart(t *testing.T) {
 	dir := t.TempDir()
 	p := MustStartRoomd(t, dir)
-	m := regexp.MustCompile(`AppId / SDKAppID:\s+(\d+)[\s\S]*ServerSecret / secret key:\s+([0-9a-f]+)`).FindStringSubmatch(p.stdout.String())
+	m := p.stdout.waitFor(regexp.MustCompile(`AppId / SDKAppID:\s+(\d+)[\s\S]*ServerSecret / secret key:\s+([0-9a-f]+)\n`))
 	if m == nil {
 		t.Fatalf("development app not printed; stdout:\n%s", p.stdout)
 	}
@@ -198,7 +228,7 @@ func TestQuickstart(t *testing.T) {
 		t.Fatalf("exit after SIGTERM: got %v, want success", err)
 	}
 	p2 := MustStartRoomd(t, dir)
-	if !strings.Contains(p2.stdout.String(), m[1]) {
+	if p2.stdout.waitFor(regexp.MustCompile(regexp.QuoteMeta(m[1]))) == nil {
 		t.Errorf("restart: development app id %s not kept; stdout:\n%s", m[1], p2.stdout)
 	}
 }
