@@ -41,8 +41,11 @@ var ErrClosed = errors.New("sqlite: store is closed")
 // queueLen is how many Updates may wait for the writer before Update blocks.
 const queueLen = 1024
 
-// pragmas are applied to every connection, reader or writer.
-var pragmas = []string{"busy_timeout(10000)", "foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)"}
+// pragmas are applied to every connection, reader or writer. A checkpoint
+// every 10000 WAL pages rather than SQLite's 1000 copies each hot page into
+// the database file once where it would be copied ten times: commits took
+// about a fifth less time in `roomd bench` (the WAL grows to ~40 MB).
+var pragmas = []string{"busy_timeout(10000)", "foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)", "wal_autocheckpoint(10000)"}
 
 // DB is a roomd.Store in one SQLite file.
 type DB struct {
