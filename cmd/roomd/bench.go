@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -272,16 +271,10 @@ func (b *benchClient) healthz(ctx context.Context) error {
 
 // zego calls a ZEGO action: GET with query params, or POST with body.
 func (b *benchClient) zego(ctx context.Context, action string, params map[string]string, body any) error {
-	q := zego.SignedQuery(b.c.app, b.c.secret, action, time.Now())
-	for k, v := range params {
-		q.Set(k, v)
+	req, err := zego.NewRequest(ctx, b.c.target, b.c.app, b.c.secret, action, params, body, time.Now())
+	if err != nil {
+		return err
 	}
-	method, rd := "GET", io.Reader(nil)
-	if body != nil {
-		data, _ := json.Marshal(body)
-		method, rd = "POST", bytes.NewReader(data)
-	}
-	req, _ := http.NewRequestWithContext(ctx, method, b.c.target+"/?"+q.Encode(), rd)
 	var ans struct {
 		Code    int
 		Message string
@@ -296,9 +289,6 @@ func (b *benchClient) zego(ctx context.Context, action string, params map[string
 }
 
 func (b *benchClient) do(req *http.Request, v any) error {
-	if req.Body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
 	resp, err := b.hc.Do(req)
 	if err != nil {
 		return err
@@ -324,9 +314,11 @@ func (b *benchClient) zegoTransfer(ctx context.Context, g *benchGroup) error {
 
 func (b *benchClient) tencentTransfer(ctx context.Context, sig string, g *benchGroup) error {
 	n := g.next()
-	path, _ := tencent.CommandURL(b.c.app, b.c.admin, sig, "change_room_owner", mrand.Uint32())
-	body, _ := json.Marshal(map[string]string{"RoomId": g.id, "From_Account": g.members[g.owner], "NewOwner_Account": g.members[n]})
-	req, _ := http.NewRequestWithContext(ctx, "POST", b.c.target+path, bytes.NewReader(body))
+	req, err := tencent.NewRequest(ctx, b.c.target, b.c.app, b.c.admin, sig, "change_room_owner",
+		map[string]string{"RoomId": g.id, "From_Account": g.members[g.owner], "NewOwner_Account": g.members[n]}, mrand.Uint32())
+	if err != nil {
+		return err
+	}
 	var ans struct {
 		ErrorCode int
 		ErrorInfo string
@@ -378,9 +370,11 @@ func (b *benchClient) seed(ctx context.Context) ([]*benchGroup, error) {
 func (b *benchClient) verify(ctx context.Context, groups []*benchGroup, out io.Writer) error {
 	bad := 0
 	for _, g := range groups {
-		q := zego.SignedQuery(b.c.app, b.c.secret, "QueryGroupInfo", time.Now())
-		body, _ := json.Marshal(map[string]string{"FromUserId": g.members[0], "GroupId": g.id})
-		req, _ := http.NewRequestWithContext(ctx, "POST", b.c.target+"/?"+q.Encode(), bytes.NewReader(body))
+		req, err := zego.NewRequest(ctx, b.c.target, b.c.app, b.c.secret, "QueryGroupInfo", nil,
+			map[string]string{"FromUserId": g.members[0], "GroupId": g.id}, time.Now())
+		if err != nil {
+			return err
+		}
 		var ans struct {
 			Code       int
 			GroupOwner string

@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -48,12 +47,11 @@ func tencentCall(tb testing.TB, base, command string, body any) (tencentAnswer, 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	path, ok := tencent.CommandURL(777, "administrator", sig, command, rand.Uint32())
-	if !ok {
-		tb.Fatalf("unknown command %s", command)
+	req, err := tencent.NewRequest(context.Background(), base, 777, "administrator", sig, command, body, rand.Uint32())
+	if err != nil {
+		tb.Fatal(err)
 	}
-	data, _ := json.Marshal(body)
-	resp, err := http.Post(base+path, "application/json", bytes.NewReader(data))
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return ans, err
 	}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -142,17 +141,10 @@ func (p *proc) wait(tb testing.TB) error {
 // zegoCall makes one signed ZEGO call and decodes the answer into out.
 func zegoCall(tb testing.TB, base string, app uint32, secret, action string, query map[string]string, body any, out any) error {
 	tb.Helper()
-	q := zego.SignedQuery(app, secret, action, time.Now())
-	for k, v := range query {
-		q.Set(k, v)
+	req, err := zego.NewRequest(context.Background(), base, app, secret, action, query, body, time.Now())
+	if err != nil {
+		tb.Fatal(err)
 	}
-	method, rd := "GET", io.Reader(nil)
-	if body != nil {
-		data, _ := json.Marshal(body)
-		method, rd = "POST", bytes.NewReader(data)
-	}
-	req, _ := http.NewRequest(method, base+"/?"+q.Encode(), rd)
-	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
