@@ -191,11 +191,7 @@ func TestQuickstart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("roomd sign: %v", err)
 	}
-	url := regexp.MustCompile(`'(http://[^']+)'`).FindStringSubmatch(string(out))
-	if url == nil {
-		t.Fatalf("roomd sign printed no URL: %s", out)
-	}
-	resp, err := http.Get(url[1])
+	resp, err := http.DefaultClient.Do(curlRequest(t, string(out)))
 	if err != nil {
 		t.Fatal(err)
 	}
