@@ -221,6 +221,9 @@ func (h *handler) getRoomInfo(c *call) (any, error) {
 	if out.MaxMemberCount == 0 {
 		out.MaxMemberCount = roomd.DefaultMaxMember
 	}
+	if out.RoomType == "" { // a room created through the ZEGO dialect
+		out.RoomType = "Conference"
+	}
 	return struct{ RoomInfo roomInfoOut }{out}, nil
 }
 

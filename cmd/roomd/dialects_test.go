@@ -29,6 +29,7 @@ type tencentAnswer struct {
 	Response     struct {
 		RoomInfo struct {
 			RoomId        string
+			RoomType      string
 			Owner_Account string
 			MemberCount   int
 		}
@@ -97,8 +98,8 @@ func TestCrossDialect(t *testing.T) {
 
 	t.Run("ZEGORoomSeenByTencent", func(t *testing.T) {
 		info := MustTencent(t, base, "get_room_info", map[string]string{"RoomId": "room-z"})
-		if got := info.Response.RoomInfo; got.Owner_Account != "alice" || got.MemberCount != 3 {
-			t.Fatalf("got owner %q and %d members, want alice and 3", got.Owner_Account, got.MemberCount)
+		if got := info.Response.RoomInfo; got.Owner_Account != "alice" || got.MemberCount != 3 || got.RoomType != "Conference" {
+			t.Fatalf("got owner %q, %d members, type %q; want alice, 3, Conference", got.Owner_Account, got.MemberCount, got.RoomType)
 		}
 	})
 	t.Run("TencentRoomSeenByZEGO", func(t *testing.T) {
