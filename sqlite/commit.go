@@ -27,10 +27,11 @@ type writer struct {
 	// cautious makes the next batch use a savepoint per update from the
 	// start; it is set after a batch in which an update failed.
 	cautious bool
+	cache    *cache
 }
 
 func newWriter(db *DB, conn *sql.Conn) *writer {
-	return &writer{db: db, conn: conn, stmts: newStmtCache(conn)}
+	return &writer{db: db, conn: conn, stmts: newStmtCache(conn), cache: newCache()}
 }
 
 // run commits batches until the request queue is closed and drained.
@@ -124,8 +125,10 @@ func (w *writer) runOptimistic(live []*request) (done bool, err error) {
 		return true, nil
 	}
 	if err := w.exec(bg, "ROLLBACK"); err != nil {
+		w.cache.clear()
 		return false, fmt.Errorf("roll back optimistic batch: %w", err)
 	}
+	w.cache.rollback(0)
 	w.cautious = true
 	return false, nil
 }
@@ -148,6 +151,7 @@ func (w *writer) runIsolated(live []*request) error {
 			w.abort(live, err)
 			return err
 		}
+		mark := w.cache.mark()
 		r.err = w.call(r)
 		if r.err == nil {
 			if err := w.exec(bg, "RELEASE u"); err != nil {
@@ -161,6 +165,7 @@ func (w *writer) runIsolated(live []*request) error {
 			w.abort(live, err)
 			return err
 		}
+		w.cache.rollback(mark)
 		if err := w.exec(bg, "RELEASE u"); err != nil {
 			w.abort(live, err)
 			return err
@@ -178,6 +183,7 @@ func (w *writer) finish(live []*request) {
 		w.abort(live, fmt.Errorf("commit: %w", err))
 		return
 	}
+	w.cache.commit()
 	if w.db.opts.OnCommit != nil {
 		w.db.opts.OnCommit(len(live), took)
 	}
@@ -194,11 +200,12 @@ func (w *writer) call(r *request) (err error) {
 			err = roomd.Internal(fmt.Errorf("update function panicked: %v", p))
 		}
 	}()
-	return r.fn(&tx{q: w.stmts})
+	return r.fn(&tx{q: w.stmts, c: w.cache})
 }
 
 // abort rolls the transaction back and fails the batch.
 func (w *writer) abort(batch []*request, err error) {
+	w.cache.clear() // whatever SQLite kept, the cache does not guess
 	if rerr := w.exec(context.Background(), "ROLLBACK"); rerr != nil {
 		w.db.log.Debug("sqlite: rollback after failed batch", "err", rerr)
 	}

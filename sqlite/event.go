@@ -17,6 +17,14 @@ func (t *tx) AppendEvents(ctx context.Context, events []roomd.Event) error {
 			e.AppID, e.RoomID, e.Seq, string(e.Type), e.Actor, string(e.Payload), nanos(e.Time)); err != nil {
 			return err
 		}
+		if t.c != nil { // what the trigger did to the room's row
+			k := roomKey{e.AppID, e.RoomID}
+			if r, ok := t.c.rooms[k]; ok && e.Seq > r.Seq {
+				r = copyRoom(r)
+				r.Seq = e.Seq
+				t.c.setRoom(k, r)
+			}
+		}
 	}
 	return nil
 }

@@ -23,12 +23,33 @@ func scanMember(app uint32, room string) func(scanner) (*roomd.Member, error) {
 
 // Member returns a membership with the user's name, or ENOTMEMBER.
 func (t *tx) Member(ctx context.Context, app uint32, room, user string) (*roomd.Member, error) {
+	k := roomKey{app, room}
+	if t.c != nil {
+		if m, ok := t.c.members[k][user]; ok {
+			return t.named(ctx, copyMember(m))
+		}
+	}
 	m, ok, err := one(ctx, t, scanMember(app, room), memberSelect+`WHERE m.app = ? AND m.room = ? AND m.user = ?`, app, room, user)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return nil, roomd.Errorf(roomd.ENOTMEMBER, "user %q is not a member of the room", user)
+	}
+	if t.c != nil {
+		t.c.setMember(k, user, copyMember(m))
+	}
+	return m, nil
+}
+
+// named fills in m.UserName from the user's profile, as the SQL join does.
+func (t *tx) named(ctx context.Context, m *roomd.Member) (*roomd.Member, error) {
+	u, err := t.User(ctx, m.AppID, m.UserID)
+	switch {
+	case err == nil:
+		m.UserName = u.Name
+	case roomd.ErrorCode(err) != roomd.ENOUSER:
+		return nil, err
 	}
 	return m, nil
 }
@@ -55,12 +76,18 @@ func (t *tx) PutMember(ctx context.Context, m *roomd.Member) error {
 		ON CONFLICT (app, room, user) DO UPDATE SET role = excluded.role, name_card = excluded.name_card,
 			custom_info = excluded.custom_info, joined_at = excluded.joined_at`,
 		m.AppID, m.RoomID, m.UserID, int(m.Role), m.NameCard, m.CustomInfo, nanos(m.JoinedAt))
+	if err == nil && t.c != nil {
+		t.c.setMember(roomKey{m.AppID, m.RoomID}, m.UserID, copyMember(m))
+	}
 	return err
 }
 
 // DeleteMember removes a membership.
 func (t *tx) DeleteMember(ctx context.Context, app uint32, room, user string) error {
 	_, err := t.exec(ctx, `DELETE FROM members WHERE app = ? AND room = ? AND user = ?`, app, room, user)
+	if err == nil && t.c != nil {
+		t.c.setMember(roomKey{app, room}, user, nil)
+	}
 	return err
 }
 

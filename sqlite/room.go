@@ -30,6 +30,12 @@ func scanRoom(app uint32) func(scanner) (*roomd.Room, error) {
 // Room returns a live room, or ENOROOM. The writer's transaction holds the
 // database's write lock, so the room cannot change under an Update.
 func (t *tx) Room(ctx context.Context, app uint32, id string) (*roomd.Room, error) {
+	k := roomKey{app, id}
+	if t.c != nil {
+		if r, ok := t.c.rooms[k]; ok {
+			return copyRoom(r), nil
+		}
+	}
 	r, ok, err := one(ctx, t, scanRoom(app), `SELECT `+roomColumns+` FROM rooms WHERE app = ? AND id = ? AND dismissed = 0`, app, id)
 	if err != nil {
 		return nil, err
@@ -37,7 +43,18 @@ func (t *tx) Room(ctx context.Context, app uint32, id string) (*roomd.Room, erro
 	if !ok {
 		return nil, roomd.Errorf(roomd.ENOROOM, "room %q does not exist", id)
 	}
+	if t.c != nil {
+		t.c.setRoom(k, copyRoom(r))
+	}
 	return r, nil
+}
+
+// forgetRoom drops a room from the writer's cache; it is read again from
+// SQLite when next needed.
+func (t *tx) forgetRoom(app uint32, id string) {
+	if t.c != nil {
+		t.c.setRoom(roomKey{app, id}, nil)
+	}
 }
 
 // Rooms returns a page of live rooms by id and their number.
@@ -84,6 +101,7 @@ func (t *tx) InsertRoom(ctx context.Context, r *roomd.Room) error {
 		return roomd.Errorf(roomd.EEXISTS, "room %q already exists", r.ID)
 	}
 	r.Seq = seq
+	t.forgetRoom(r.AppID, r.ID)
 	return nil
 }
 
@@ -102,6 +120,7 @@ func (t *tx) UpdateRoom(ctx context.Context, r *roomd.Room) error {
 	if n == 0 {
 		return roomd.Errorf(roomd.ENOROOM, "room %q does not exist", r.ID)
 	}
+	t.forgetRoom(r.AppID, r.ID)
 	return nil
 }
 
@@ -116,6 +135,10 @@ func (t *tx) DeleteRoom(ctx context.Context, app uint32, id string) error {
 		if _, err := t.exec(ctx, q, app, id); err != nil {
 			return err
 		}
+	}
+	t.forgetRoom(app, id)
+	if t.c != nil {
+		t.c.dropMembers(roomKey{app, id})
 	}
 	return nil
 }
@@ -144,5 +167,16 @@ func (t *tx) SetOwner(ctx context.Context, app uint32, room, old, next string) e
 	}
 	_, err = t.exec(ctx, `UPDATE members SET role = CASE user WHEN ?4 THEN ?5 ELSE ?6 END
 		WHERE app = ?1 AND room = ?2 AND user IN (?3, ?4)`, app, room, old, next, int(roomd.RoleOwner), int(roomd.RoleMember))
-	return err
+	if err != nil || t.c == nil {
+		return err
+	}
+	k := roomKey{app, room}
+	if r, ok := t.c.rooms[k]; ok {
+		r = copyRoom(r)
+		r.Owner = next
+		t.c.setRoom(k, r)
+	}
+	t.c.setRole(k, old, roomd.RoleMember)
+	t.c.setRole(k, next, roomd.RoleOwner)
+	return nil
 }

@@ -56,11 +56,11 @@ func TestConformance(t *testing.T) {
 
 func TestPragmas(t *testing.T) {
 	db := MustOpenStore(t)
-	writer, readers, err := sqlite.Pragmas(db, "journal_mode", "synchronous", "foreign_keys", "busy_timeout", "query_only", "wal_autocheckpoint")
+	writer, readers, err := sqlite.Pragmas(db, "journal_mode", "synchronous", "foreign_keys", "busy_timeout", "query_only", "wal_autocheckpoint", "temp_store", "cache_size")
 	if err != nil {
 		t.Fatalf("Pragmas: got error %v, want nil", err)
 	}
-	want := map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "10000", "query_only": "0", "wal_autocheckpoint": "10000"}
+	want := map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "10000", "query_only": "0", "wal_autocheckpoint": "10000", "temp_store": "2", "cache_size": "-65536"}
 	check := func(what string, got map[string]string, want map[string]string) {
 		t.Helper()
 		for k, v := range want {

@@ -21,6 +21,7 @@ type querier interface {
 // tx is a roomd.Tx over a querier.
 type tx struct {
 	q querier
+	c *cache // the writer's cache (cache.go); nil in a View
 }
 
 var _ roomd.Tx = (*tx)(nil)
