@@ -5,8 +5,10 @@
 // write connection and commits the Updates that queue up while it is busy
 // together (group commit). A batch runs without savepoints first; if an
 // update in it fails, it runs again with a savepoint around each update, so
-// that the failing one leaves no trace and does not affect the others. Views run on a separate
-// pool of read-only connections beside the writer.
+// that the failing one leaves no trace and does not affect the others. The
+// writer keeps the users, rooms and memberships its updates touch in a cache
+// that follows its transactions exactly, rollbacks included (cache.go).
+// Views run on a separate pool of read-only connections beside the writer.
 package sqlite
 
 import (
