@@ -86,6 +86,8 @@ type apiError struct {
 	err  error  // internal cause, logged only
 }
 
+// Error returns the message answered to the client followed, for the log,
+// by the internal cause when there is one.
 func (e *apiError) Error() string {
 	if e.err != nil {
 		return e.info + ": " + e.err.Error()
@@ -93,6 +95,7 @@ func (e *apiError) Error() string {
 	return e.info
 }
 
+// Unwrap returns the internal cause, if any.
 func (e *apiError) Unwrap() error { return e.err }
 
 func failf(code int, info string) *apiError { return &apiError{code: code, info: info} }

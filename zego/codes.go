@@ -86,6 +86,7 @@ type apiError struct {
 	msg  string
 }
 
+// Error returns the message answered to the client.
 func (e *apiError) Error() string { return e.msg }
 
 func apiErr(code int, msg string) error { return &apiError{code: code, msg: msg} }

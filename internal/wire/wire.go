@@ -32,6 +32,7 @@ var (
 // TypeError is ErrType with the name of the offending field.
 type TypeError struct{ Field string }
 
+// Error names the field.
 func (e *TypeError) Error() string { return "wrong JSON type for field " + e.Field }
 
 // Is makes errors.Is(err, ErrType) true.
