@@ -54,7 +54,9 @@ type Tx interface {
 	// RoomsOfUser returns the ids of the live rooms the user is a member of.
 	RoomsOfUser(ctx context.Context, app uint32, user string) ([]string, error)
 	// SetOwner makes next the room's owner with role RoleOwner, and gives old
-	// RoleMember if old is still a member. next must be a member.
+	// RoleMember if old is still a member. Returns ENOTMEMBER if next is not
+	// a member and ENOROOM if the room is not live: the store, too, keeps a
+	// non-member from becoming owner.
 	SetOwner(ctx context.Context, app uint32, room, old, next string) error
 
 	// Member returns a membership, with UserName from the user's profile.

@@ -7,9 +7,8 @@ import (
 	"github.com/roomd/roomd"
 )
 
-// AppendEvents writes events; the trigger events_seq (migration 0002) sets
-// each room's seq to its last event's in the same statement. A (room, seq)
-// that exists already fails the primary key: EINTERNAL.
+// AppendEvents writes events; a room's seq is read from its last event. A
+// (room, seq) that exists already fails the primary key: EINTERNAL.
 func (t *tx) AppendEvents(ctx context.Context, events []roomd.Event) error {
 	for i := range events {
 		e := &events[i]
@@ -17,7 +16,7 @@ func (t *tx) AppendEvents(ctx context.Context, events []roomd.Event) error {
 			e.AppID, e.RoomID, e.Seq, string(e.Type), e.Actor, string(e.Payload), nanos(e.Time)); err != nil {
 			return err
 		}
-		if t.c != nil { // what the trigger did to the room's row
+		if t.c != nil { // the room's seq, as Room would now read it
 			k := roomKey{e.AppID, e.RoomID}
 			if r, ok := t.c.rooms[k]; ok && e.Seq > r.Seq {
 				r = copyRoom(r)

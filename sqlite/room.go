@@ -2,11 +2,15 @@ package sqlite
 
 import (
 	"context"
+	"slices"
 
 	"github.com/roomd/roomd"
 )
 
-const roomColumns = `id, name, notice, avatar, type, custom_info, max_members, attributes, props, owner, created_at, seq`
+// roomColumns selects a room; its seq is that of its last event (one seek
+// at the end of the room's range of the events key).
+const roomColumns = `id, name, notice, avatar, type, custom_info, max_members, attributes, props, owner, created_at,
+	(SELECT coalesce(max(e.seq), 0) FROM events e WHERE e.app = rooms.app AND e.room = rooms.id)`
 
 func scanRoom(app uint32) func(scanner) (*roomd.Room, error) {
 	return func(s scanner) (*roomd.Room, error) {
@@ -83,16 +87,16 @@ func (t *tx) InsertRoom(ctx context.Context, r *roomd.Room) error {
 	if err != nil {
 		return err
 	}
-	seq, ok, err := one(ctx, t, func(s scanner) (int64, error) {
-		var seq int64
-		return seq, s.Scan(&seq)
-	}, `INSERT INTO rooms (app, id, name, notice, avatar, type, custom_info, max_members, attributes, props, owner, created_at, seq, dismissed)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, (SELECT coalesce(max(seq), 0) FROM events WHERE app = ?1 AND room = ?2), 0)
+	_, ok, err := one(ctx, t, func(s scanner) (int, error) {
+		var one int
+		return one, s.Scan(&one)
+	}, `INSERT INTO rooms (app, id, name, notice, avatar, type, custom_info, max_members, attributes, props, owner, created_at, dismissed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
 		ON CONFLICT (app, id) DO UPDATE SET name = excluded.name, notice = excluded.notice, avatar = excluded.avatar, type = excluded.type,
 			custom_info = excluded.custom_info, max_members = excluded.max_members, attributes = excluded.attributes, props = excluded.props,
-			owner = excluded.owner, created_at = excluded.created_at, seq = max(rooms.seq, excluded.seq), dismissed = 0
+			owner = excluded.owner, created_at = excluded.created_at, dismissed = 0
 		WHERE rooms.dismissed <> 0
-		RETURNING seq`,
+		RETURNING 1`,
 		r.AppID, r.ID, r.Name, r.Notice, r.Avatar, r.Type, r.CustomInfo, r.MaxMembers, attrs, props, r.Owner, nanos(r.CreatedAt))
 	if err != nil {
 		return err
@@ -100,7 +104,12 @@ func (t *tx) InsertRoom(ctx context.Context, r *roomd.Room) error {
 	if !ok {
 		return roomd.Errorf(roomd.EEXISTS, "room %q already exists", r.ID)
 	}
-	r.Seq = seq
+	// A re-created room's log continues from its last event.
+	seq, err := t.count(ctx, `SELECT coalesce(max(seq), 0) FROM events WHERE app = ? AND room = ?`, r.AppID, r.ID)
+	if err != nil {
+		return err
+	}
+	r.Seq = int64(seq)
 	t.forgetRoom(r.AppID, r.ID)
 	return nil
 }
@@ -125,7 +134,7 @@ func (t *tx) UpdateRoom(ctx context.Context, r *roomd.Room) error {
 }
 
 // DeleteRoom dismisses a room: its members and bans go, its row stays with
-// dismissed set so that its seq survives.
+// dismissed set; its events, and so its seq, stay.
 func (t *tx) DeleteRoom(ctx context.Context, app uint32, id string) error {
 	for _, q := range []string{
 		`DELETE FROM members WHERE app = ? AND room = ?`,
@@ -154,21 +163,31 @@ func (t *tx) RoomsOfUser(ctx context.Context, app uint32, user string) ([]string
 
 // SetOwner makes next the owner and old, if still a member, an ordinary member.
 func (t *tx) SetOwner(ctx context.Context, app uint32, room, old, next string) error {
-	n, err := t.exec(ctx, `UPDATE rooms SET owner = ?3 WHERE app = ?1 AND id = ?2 AND dismissed = 0
-		AND EXISTS (SELECT 1 FROM members WHERE app = ?1 AND room = ?2 AND user = ?3)`, app, room, next)
+	// The memberships first: RETURNING tells whether next is a member, which
+	// the store checks too so that no caller can make a non-member owner.
+	changed, err := list(ctx, t, func(s scanner) (string, error) {
+		var u string
+		return u, s.Scan(&u)
+	}, `UPDATE members SET role = CASE user WHEN ?4 THEN ?5 ELSE ?6 END
+		WHERE app = ?1 AND room = ?2 AND user IN (?3, ?4) RETURNING user`, app, room, old, next, int(roomd.RoleOwner), int(roomd.RoleMember))
 	if err != nil {
 		return err
 	}
-	if n == 0 {
+	if !slices.Contains(changed, next) {
 		if _, err := t.Room(ctx, app, room); err != nil {
 			return err
 		}
 		return roomd.Errorf(roomd.ENOTMEMBER, "user %q is not a member of the room", next)
 	}
-	_, err = t.exec(ctx, `UPDATE members SET role = CASE user WHEN ?4 THEN ?5 ELSE ?6 END
-		WHERE app = ?1 AND room = ?2 AND user IN (?3, ?4)`, app, room, old, next, int(roomd.RoleOwner), int(roomd.RoleMember))
-	if err != nil || t.c == nil {
+	n, err := t.exec(ctx, `UPDATE rooms SET owner = ?3 WHERE app = ?1 AND id = ?2 AND dismissed = 0`, app, room, next)
+	if err != nil {
 		return err
+	}
+	if n == 0 {
+		return roomd.Errorf(roomd.ENOROOM, "room %q does not exist", room)
+	}
+	if t.c == nil {
+		return nil
 	}
 	k := roomKey{app, room}
 	if r, ok := t.c.rooms[k]; ok {

@@ -24,6 +24,7 @@ var txTests = []test{
 	{"RoomsOfUser", testRoomsOfUser},
 	{"SetOwner", testSetOwner},
 	{"SetOwnerAfterOldLeft", testSetOwnerAfterOldLeft},
+	{"SetOwnerNotMember", testSetOwnerNotMember},
 	{"MemberRoundTrip", testMemberRoundTrip},
 	{"MemberAbsent", testMemberAbsent},
 	{"Members", testMembers},
@@ -328,6 +329,21 @@ func testSetOwnerAfterOldLeft(t *testing.T, f *fixture) {
 		return tx.SetOwner(f.ctx, app, "r1", "ann", "bob")
 	})
 	wantEqual(t, "roles after SetOwner", f.roles("r1"), map[string]roomd.Role{"bob": roomd.RoleOwner})
+}
+
+// testSetOwnerNotMember: the store itself refuses to make a non-member
+// owner (ENOTMEMBER) or to set the owner of a room that is not live
+// (ENOROOM), whatever its caller checked.
+func testSetOwnerNotMember(t *testing.T, f *fixture) {
+	f.populate()
+	err := f.store.Update(f.ctx, func(tx roomd.Tx) error { return tx.SetOwner(f.ctx, app, "r1", "ann", "zed") })
+	wantCode(t, "SetOwner to a non-member", err, roomd.ENOTMEMBER)
+	err = f.store.Update(f.ctx, func(tx roomd.Tx) error { return tx.SetOwner(f.ctx, app, "gone", "ann", "bob") })
+	wantCode(t, "SetOwner of a missing room", err, roomd.ENOROOM)
+	if got, _ := f.txRoom(app, "r1"); got.Owner != "ann" {
+		t.Fatalf("Owner after refused SetOwner: got %q, want ann", got.Owner)
+	}
+	wantEqual(t, "roles after refused SetOwner", f.roles("r1"), map[string]roomd.Role{"ann": roomd.RoleOwner, "bob": roomd.RoleMember})
 }
 
 func testMemberRoundTrip(t *testing.T, f *fixture) {

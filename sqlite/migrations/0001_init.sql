@@ -11,8 +11,9 @@ CREATE TABLE users (
     PRIMARY KEY (app, id)
 ) WITHOUT ROWID;
 
--- A dismissed room keeps its row (dismissed = 1) so that its last seq
--- survives; reads of live rooms filter on dismissed = 0.
+-- A dismissed room keeps its row (dismissed = 1) until its id is used again;
+-- reads of live rooms filter on dismissed = 0. A room's seq is not stored
+-- here: it is the seq of its last event, read from the events table.
 CREATE TABLE rooms (
     app         INTEGER NOT NULL,
     id          TEXT    NOT NULL,
@@ -26,7 +27,6 @@ CREATE TABLE rooms (
     props       TEXT    NOT NULL DEFAULT 'null',
     owner       TEXT    NOT NULL DEFAULT '',
     created_at  INTEGER NOT NULL DEFAULT 0,
-    seq         INTEGER NOT NULL DEFAULT 0,
     dismissed   INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (app, id)
 ) WITHOUT ROWID;
