@@ -11,12 +11,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/roomd/roomd"
+	"github.com/roomd/roomd/sqlite"
 	"github.com/roomd/roomd/zego"
 )
 
@@ -333,7 +336,40 @@ func TestCrashKeepsAcknowledgedTransfers(t *testing.T) {
 			t.Errorf("group %d after restart: got owner %q, want %q (last acknowledged) or %q (in flight at the kill)", g, ans.GroupOwner, want, tr.inflight)
 		}
 	}
-	t.Logf("%d transfers acknowledged before SIGKILL; all found after restart", total)
+	_ = p2.cmd.Process.Signal(syscall.SIGTERM)
+	if err := p2.wait(t); err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+	// Every acknowledged transfer is in the event log, in order; after them
+	// at most the one that was in flight.
+	db, err := sqlite.Open(filepath.Join(dir, "data", "roomd.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	svc := roomd.NewService(db, nil, nil)
+	for g := range groups {
+		events, err := svc.Events(context.Background(), 777, fmt.Sprintf("g%d", g), 0, 1_000_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logged []string
+		for _, e := range events {
+			if e.Type == roomd.EventOwnerChanged {
+				var p roomd.OwnerPayload
+				if err := json.Unmarshal(e.Payload, &p); err != nil {
+					t.Fatal(err)
+				}
+				logged = append(logged, p.To)
+			}
+		}
+		acked := tracks[g].acked
+		extra := len(logged) - len(acked)
+		if extra < 0 || extra > 1 || !slices.Equal(logged[:len(acked)], acked) || (extra == 1 && logged[len(acked)] != tracks[g].inflight) {
+			t.Errorf("group %d: event log has owners %v, want the %d acknowledged %v and at most the in-flight %q", g, logged, len(acked), acked, tracks[g].inflight)
+		}
+	}
+	t.Logf("%d transfers acknowledged before SIGKILL; all found after restart, in the event log in order", total)
 }
 
 // TestGracefulShutdown sends SIGTERM while requests are in flight: roomd
