@@ -64,9 +64,3 @@ type Clock func() time.Time
 type Publisher interface {
 	Publish(ctx context.Context, events []Event)
 }
-
-// PublisherFunc adapts a function to Publisher.
-type PublisherFunc func(ctx context.Context, events []Event)
-
-// Publish calls f.
-func (f PublisherFunc) Publish(ctx context.Context, events []Event) { f(ctx, events) }

@@ -17,7 +17,7 @@ import (
 // MaxBody is the largest request body a dialect reads: 1 MiB.
 const MaxBody = 1 << 20
 
-// Errors returned by DecodeJSON.
+// Errors returned by ReadBody and Decode.
 var (
 	// ErrTooLarge: the body is over the limit; it was not read whole.
 	ErrTooLarge = errors.New("request body too large")
@@ -82,15 +82,6 @@ func Decode(data []byte, v any) error {
 		return ErrSyntax
 	}
 	return nil
-}
-
-// DecodeJSON reads r's body (at most limit bytes) and decodes it into v.
-func DecodeJSON(r *http.Request, limit int64, v any) error {
-	data, err := ReadBody(r, limit)
-	if err != nil {
-		return err
-	}
-	return Decode(data, v)
 }
 
 // WriteJSON writes v as a JSON body with status 200. Dialects answer every

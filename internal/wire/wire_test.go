@@ -375,53 +375,6 @@ func TestDecode(t *testing.T) {
 	})
 }
 
-func TestDecodeJSON(t *testing.T) {
-	type result struct {
-		g   group
-		err error
-	}
-	results := make(chan result, 4)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var g group
-		err := wire.DecodeJSON(r, 32, &g)
-		results <- result{g, err}
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer srv.Close()
-
-	for _, tc := range []struct {
-		name, body string
-		want       error
-		group      string
-	}{
-		{"Valid", `{"GroupId":"g1"}`, nil, "g1"},
-		{"Empty", ``, nil, ""},
-		{"TooLarge", `{"GroupId":"` + strings.Repeat("g", 40) + `"}`, wire.ErrTooLarge, ""},
-		{"Syntax", `{"GroupId":`, wire.ErrSyntax, ""},
-		{"Type", `{"GroupId":1}`, wire.ErrType, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			resp, err := srv.Client().Post(srv.URL, "application/json", strings.NewReader(tc.body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_ = resp.Body.Close()
-			var res result
-			select {
-			case res = <-results:
-			case <-time.After(10 * time.Second):
-				t.Fatal("the handler reported nothing")
-			}
-			if tc.want == nil && res.err != nil || tc.want != nil && !errors.Is(res.err, tc.want) {
-				t.Errorf("err = %v, want %v", res.err, tc.want)
-			}
-			if res.g.GroupID != tc.group {
-				t.Errorf("GroupId = %q, want %q", res.g.GroupID, tc.group)
-			}
-		})
-	}
-}
-
 func TestWriteJSON(t *testing.T) {
 	type reply struct {
 		Code    int               `json:"Code"`
