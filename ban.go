@@ -25,14 +25,18 @@ func (b *Ban) Active(now time.Time) bool {
 // is removed, with ownership passing on and the room dismissed as for
 // RemoveMembers; no dialect can add a banned user back while the ban is in
 // force. Returns ENOROOM, ENOUSER (non-admin actor), ELIMIT (more than
-// MaxBatch users), EINVALID (negative duration); an invalid user id is
-// reported as an EINVALID ItemError.
+// MaxBatch users), EINVALID (negative duration, a reason that is not valid
+// text or longer than MaxTextLen); an invalid user id is reported as an
+// EINVALID ItemError.
 func (s *Service) BanMembers(ctx context.Context, actor Actor, app uint32, roomID string, users []string, d time.Duration, reason string) ([]ItemError, error) {
 	if len(users) > MaxBatch {
 		return nil, Errorf(ELIMIT, "more than %d users in one call", MaxBatch)
 	}
 	if d < 0 {
 		return nil, Errorf(EINVALID, "negative ban duration")
+	}
+	if err := checkReason(reason); err != nil {
+		return nil, err
 	}
 	var items []ItemError
 	err := s.update(ctx, func(tx Tx, em *emitter) error {
@@ -120,4 +124,12 @@ func (s *Service) Bans(ctx context.Context, app uint32, roomID string, offset, l
 		return err
 	})
 	return bans, total, err
+}
+
+// checkReason checks the reason of a kick or a ban, kept in the event log.
+func checkReason(reason string) error {
+	if len(reason) > MaxTextLen {
+		return Errorf(EINVALID, "reason longer than %d bytes", MaxTextLen)
+	}
+	return ValidateText("reason", reason)
 }

@@ -11,10 +11,19 @@ type Callback struct {
 }
 
 // PutCallback sets the app's callback configuration, replacing any.
-// Returns EINVALID for an empty or over-long URL.
+// Returns EINVALID for an empty or over-long URL, a URL with a control
+// character or invalid UTF-8, or a command that is not a valid id.
 func (s *Service) PutCallback(ctx context.Context, c Callback) error {
 	if c.URL == "" || len(c.URL) > MaxURLLen {
 		return Errorf(EINVALID, "callback URL must be 1 to %d bytes", MaxURLLen)
+	}
+	if err := ValidateName("callback URL", c.URL); err != nil {
+		return err
+	}
+	for _, cmd := range c.Commands {
+		if err := ValidateID("callback command", cmd); err != nil {
+			return err
+		}
 	}
 	return s.store.Update(ctx, func(tx Tx) error { return tx.PutCallback(ctx, &c) })
 }

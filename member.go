@@ -1,6 +1,7 @@
 package roomd
 
 import (
+	"cmp"
 	"context"
 	"time"
 )
@@ -117,11 +118,16 @@ func (s *Service) AddMembers(ctx context.Context, actor Actor, app uint32, roomI
 // ownership passes to the longest-standing remaining member (earliest join
 // time, then smallest user id); when the last member is removed the room is
 // dismissed. Returns ENOROOM if the room does not exist, ENOUSER if a
-// non-admin actor is not registered, ELIMIT for more than MaxBatch users;
-// a user who is not a member is reported as an ENOTMEMBER ItemError.
+// non-admin actor is not registered, ELIMIT for more than MaxBatch users,
+// EINVALID for a reason that is not valid text (see ValidateText) or
+// longer than MaxTextLen; a user who is not a member is reported as an
+// ENOTMEMBER ItemError.
 func (s *Service) RemoveMembers(ctx context.Context, actor Actor, app uint32, roomID string, users []string, reason string) ([]ItemError, error) {
 	if len(users) > MaxBatch {
 		return nil, Errorf(ELIMIT, "more than %d users in one call", MaxBatch)
+	}
+	if err := checkReason(reason); err != nil {
+		return nil, err
 	}
 	var items []ItemError
 	err := s.update(ctx, func(tx Tx, em *emitter) error {
@@ -272,6 +278,9 @@ func (s *Service) UpdateMember(ctx context.Context, actor Actor, app uint32, roo
 		setIf(&m.CustomInfo, u.CustomInfo)
 		if len(m.NameCard) > MaxNameLen || len(m.CustomInfo) > MaxTextLen {
 			return Errorf(EINVALID, "member name card or custom info too long")
+		}
+		if err := cmp.Or(ValidateName("member name card", m.NameCard), ValidateText("member custom info", m.CustomInfo)); err != nil {
+			return err
 		}
 		old := m.Role
 		setIf(&m.Role, u.Role)

@@ -1,11 +1,11 @@
 package roomd
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"time"
-	"unicode/utf8"
 )
 
 // Limits the domain enforces whatever the dialect. Dialects may enforce
@@ -69,6 +69,26 @@ func (r *Room) Validate() error {
 	if r.MaxMembers < 0 {
 		return Errorf(EINVALID, "negative member limit")
 	}
+	err := cmp.Or(
+		ValidateName("room name", r.Name),
+		ValidateName("room type", r.Type),
+		ValidateName("room avatar", r.Avatar),
+		ValidateText("room notice", r.Notice),
+		ValidateText("room custom info", r.CustomInfo),
+	)
+	if err != nil {
+		return err
+	}
+	for _, a := range r.Attributes {
+		if err := cmp.Or(ValidateName("room attribute key", a.Key), ValidateText("room attribute value", a.Value)); err != nil {
+			return err
+		}
+	}
+	for k, v := range r.Props {
+		if err := cmp.Or(ValidateName("room setting name", k), ValidateText("room setting "+k, v)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -77,26 +97,6 @@ func (r *Room) maxMembers() int {
 		return r.MaxMembers
 	}
 	return DefaultMaxMember
-}
-
-// ValidateID checks an id: non-empty, at most MaxIDLen bytes, valid UTF-8,
-// no control characters. what names the id in the error message.
-func ValidateID(what, id string) error {
-	if id == "" {
-		return Errorf(EINVALID, "%s is required", what)
-	}
-	if len(id) > MaxIDLen {
-		return Errorf(EINVALID, "%s longer than %d bytes", what, MaxIDLen)
-	}
-	if !utf8.ValidString(id) {
-		return Errorf(EINVALID, "%s is not valid UTF-8", what)
-	}
-	for _, c := range id {
-		if c < 0x20 || c == 0x7f {
-			return Errorf(EINVALID, "%s contains a control character", what)
-		}
-	}
-	return nil
 }
 
 // NewRoomID returns a generated room id: "#" followed by 16 hex digits.
@@ -242,7 +242,9 @@ type RoomUpdate struct {
 }
 
 // UpdateRoom changes a room's settings. Returns ENOROOM if it does not exist,
-// EINVALID for invalid values.
+// EINVALID for invalid values, among them a member limit below the room's
+// current member count (no member is removed to make room; 0 means
+// DefaultMaxMember and is compared as such).
 func (s *Service) UpdateRoom(ctx context.Context, actor Actor, app uint32, roomID string, u RoomUpdate) error {
 	return s.update(ctx, func(tx Tx, em *emitter) error {
 		if err := checkActor(ctx, tx, app, actor); err != nil {
@@ -269,6 +271,15 @@ func (s *Service) UpdateRoom(ctx context.Context, actor Actor, app uint32, roomI
 		}
 		if err := room.Validate(); err != nil {
 			return err
+		}
+		if u.MaxMembers != nil {
+			n, err := tx.MemberCount(ctx, app, roomID)
+			if err != nil {
+				return err
+			}
+			if limit := room.maxMembers(); n > limit {
+				return Errorf(EINVALID, "member limit %d is below the room's %d members", limit, n)
+			}
 		}
 		em.emit(room, actor, EventRoomUpdated, RoomPayload{Name: room.Name, Owner: room.Owner})
 		return tx.UpdateRoom(ctx, room)

@@ -19,6 +19,18 @@ type Store interface {
 	Update(ctx context.Context, fn func(tx Tx) error) error
 	// View runs fn in a read-only transaction that sees a consistent snapshot.
 	View(ctx context.Context, fn func(tx Tx) error) error
+	// UseNonce claims nonce, which app used to sign a request, until expires.
+	// It returns EEXISTS if app claimed the same nonce before and that claim
+	// has not expired at now, and ERATELIMIT if app already has as many
+	// unexpired nonces as the store keeps (the store refuses new ones rather
+	// than forget old ones). A claim is seen at once by later and concurrent
+	// calls. It is durable (it survives a crash or restart of the process,
+	// and every process sharing the store sees it) once wait returns nil, and
+	// at the latest when an Update called after UseNonce returned is durable,
+	// so that a request's nonce is never lost while its effect is kept. wait
+	// returns EINTERNAL if the claim could not be made durable; UseNonce
+	// returns EINTERNAL when the store fails.
+	UseNonce(ctx context.Context, app uint32, nonce string, now, expires time.Time) (wait func() error, err error)
 	// Close waits for pending updates and releases the store.
 	Close() error
 }

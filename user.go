@@ -1,6 +1,7 @@
 package roomd
 
 import (
+	"cmp"
 	"context"
 	"time"
 )
@@ -26,7 +27,11 @@ func (u *User) Validate() error {
 	if len(u.Avatar) > MaxURLLen {
 		return Errorf(EINVALID, "user avatar longer than %d bytes", MaxURLLen)
 	}
-	return nil
+	return cmp.Or(
+		ValidateName("user name", u.Name),
+		ValidateName("user avatar", u.Avatar),
+		ValidateText("user extra", u.Extra),
+	)
 }
 
 // RegisterUsers registers users of app. A user that is already registered is

@@ -36,20 +36,29 @@ type Server struct {
 	ShutdownTimeout time.Duration
 }
 
-// New returns a Server for routes. obs may be nil.
+// New returns a Server for routes. obs may be nil. Every request gets
+// JSON: the ZEGO API at "/" only, the Tencent API for anything under "/v4/"
+// (its envelope, 60009 for an unknown command), and routes.go's answers for
+// the rest: ZEGO's envelope with its wrong-endpoint code when the query
+// carries Action or AppId, else a JSON 404; a JSON 405 for a method other
+// than GET or HEAD on /healthz and /metrics.
 func New(log *slog.Logger, obs Observer, routes Routes) *Server {
 	s := &Server{log: log, obs: obs, ShutdownTimeout: 15 * time.Second}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("/healthz", s.methodNotAllowed())
 	if routes.Metrics != nil {
 		mux.Handle("GET /metrics", routes.Metrics)
+		mux.Handle("/metrics", s.methodNotAllowed())
 	}
 	if routes.Tencent != nil {
 		mux.Handle("/v4/", s.api(routes.Tencent))
+		mux.Handle("/v4", s.api(routes.Tencent)) // not redirected to /v4/
 	}
 	if routes.ZEGO != nil {
 		mux.Handle("/{$}", s.api(routes.ZEGO))
 	}
+	mux.Handle("/", s.fallback(routes))
 	s.handler = mux
 	return s
 }
@@ -87,6 +96,9 @@ func (s *Server) api(h http.Handler) http.Handler {
 	})
 }
 
+// logRequest writes a request's one log line: its id, what was asked, the
+// client address (remote), the answered code and duration_ms. Never the
+// query string, which carries signatures and UserSigs.
 func (s *Server) logRequest(r *http.Request, o *wire.Outcome, d time.Duration) {
 	level := slog.LevelInfo
 	if o.Err != nil {
@@ -103,7 +115,8 @@ func (s *Server) logRequest(r *http.Request, o *wire.Outcome, d time.Duration) {
 		slog.Int("code", o.Code),
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path), // never the query: it carries signatures and UserSigs
-		slog.Duration("duration", d),
+		slog.String("remote", r.RemoteAddr),
+		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 	}
 	if o.Err != nil {
 		attrs = append(attrs, slog.String("error", o.Err.Error()))

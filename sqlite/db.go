@@ -35,6 +35,9 @@ type Options struct {
 	OnCommit func(batch int, sync time.Duration)
 	Logger   *slog.Logger // nil = slog.Default()
 	MaxBatch int          // max Update calls per transaction; 0 = 128
+	// MaxNonces caps the unexpired signature nonces kept per app (see
+	// UseNonce); 0 = DefaultMaxNonces.
+	MaxNonces int
 }
 
 // ErrClosed is the cause of the EINTERNAL error Update and View return after Close.
@@ -68,13 +71,18 @@ type DB struct {
 	done    chan struct{} // closed when the writer goroutine has exited
 	once    sync.Once
 	shut    bool
+	nonces  *nonceSet
+	lock    *os.File // the store's lock file, held while open
 }
 
 var _ roomd.Store = (*DB)(nil)
 
-// Open opens the database at path, creating its parent directory and the file
-// if needed, and migrates its schema to the newest version this binary knows.
-// A database with a newer schema is refused.
+// Open opens the database at path, creating its parent directory (0700) and
+// the file (0600) if needed, and migrates its schema to the newest version
+// this binary knows. A database with a newer schema is refused. The store is
+// locked while open: if another process (or another Open in this one) has
+// it, Open fails with a *LockedError that names the holder. The unexpired
+// signature nonces are read back into memory.
 func Open(path string, opts Options) (*DB, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -85,10 +93,13 @@ func Open(path string, opts Options) (*DB, error) {
 	if strings.ContainsAny(path, "?#") || path == "" || path == ":memory:" {
 		return nil, fmt.Errorf("sqlite: invalid database path %q", path)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("sqlite: %w", err)
+	if opts.MaxNonces <= 0 {
+		opts.MaxNonces = DefaultMaxNonces
 	}
-	db := &DB{opts: opts, log: opts.Logger, reqs: make(chan *request, queueLen), done: make(chan struct{})}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("sqlite: cannot create the data directory: %w", err)
+	}
+	db := &DB{opts: opts, log: opts.Logger, reqs: make(chan *request, queueLen), done: make(chan struct{}), nonces: newNonceSet(opts.MaxNonces)}
 	ok := false
 	defer func() {
 		if !ok {
@@ -96,6 +107,15 @@ func Open(path string, opts Options) (*DB, error) {
 		}
 	}()
 	var err error
+	if db.lock, err = lockStore(path); err != nil {
+		return nil, err
+	}
+	// SQLite gives the -wal and -shm files the mode of the database file.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	_ = f.Close()
 	if db.wdb, err = sql.Open("sqlite", dsn(path, false)); err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -116,6 +136,9 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	if err := db.openReaders(ctx, max(4, runtime.NumCPU())); err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := db.nonces.load(ctx, conn, time.Now()); err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
 	go db.w.run()
 	ok = true
@@ -144,17 +167,27 @@ func (db *DB) Update(ctx context.Context, fn func(roomd.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r := &request{ctx: ctx, fn: fn, reply: make(chan error, 1)}
-	db.mu.RLock()
-	if db.shut {
-		db.mu.RUnlock()
-		return roomd.Internal(ErrClosed)
+	r, err := db.submit(ctx, fn)
+	if err != nil {
+		return err
 	}
-	db.reqs <- r
-	db.mu.RUnlock()
 	// The reply is awaited even if ctx ends meanwhile: fn may be running, and
 	// its effects on the caller's variables must be complete on return.
 	return <-r.reply
+}
+
+// submit queues fn for the writer. Requests are run in the order they were
+// submitted, so fn is committed together with, or before, any request
+// submitted after submit returns.
+func (db *DB) submit(ctx context.Context, fn func(roomd.Tx) error) (*request, error) {
+	r := &request{ctx: ctx, fn: fn, reply: make(chan error, 1)}
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.shut {
+		return nil, roomd.Internal(ErrClosed)
+	}
+	db.reqs <- r
+	return r, nil
 }
 
 // Close waits for queued updates to commit, stops the writer and closes the
@@ -183,6 +216,9 @@ func (db *DB) closeDBs() error {
 		if d != nil {
 			errs = append(errs, d.Close())
 		}
+	}
+	if db.lock != nil { // last: the store is free once everything is closed
+		errs = append(errs, db.lock.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -57,3 +57,12 @@ func Pragmas(db *DB, names ...string) (writer map[string]string, readers []map[s
 	}
 	return writer, readers, nil
 }
+
+// NonceRows returns the number of rows in the nonces table.
+func NonceRows(db *DB) (int, error) {
+	var n int
+	err := db.View(context.Background(), func(t roomd.Tx) error {
+		return t.(*tx).q.QueryRowContext(context.Background(), "SELECT count(*) FROM nonces").Scan(&n)
+	})
+	return n, err
+}

@@ -5,7 +5,8 @@
 //
 // It checks each Tx method's contract, the isolation of concurrent Updates,
 // the domain's rules through roomd.Service, the event log and publishing,
-// and the ownership invariants under concurrent random operations.
+// the ownership invariants under concurrent random operations, and the
+// replay refusal of signature nonces.
 package storetest
 
 import (
@@ -46,6 +47,7 @@ func Run(t *testing.T, open func(tb testing.TB) roomd.Store) {
 		{"Service", serviceTests},
 		{"Events", eventTests},
 		{"Concurrency", concurrencyTests},
+		{"Nonces", nonceTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -190,6 +190,9 @@ func decodeUserIDs(c *call, field string) ([]string, error) {
 	}
 	ids := make([]string, len(items))
 	for i, it := range items {
+		if err := roomd.ValidateID(field+" UserID", it.UserID); err != nil {
+			return nil, err
+		}
 		ids[i] = it.UserID
 	}
 	return ids, nil

@@ -115,7 +115,8 @@ func answer(err error, f family) (int, string) {
 
 // decodeError maps a wire decoding error to a vendor code. A wrong JSON
 // type is 60015 on an account field of an account API, else a parameter
-// error of the family.
+// error of the family; so is text that is not valid UTF-8 (or a lone
+// surrogate escape).
 func decodeError(err error, f family) *apiError {
 	var te *wire.TypeError
 	switch {
@@ -123,6 +124,8 @@ func decodeError(err error, f family) *apiError {
 		return &apiError{code: codeHTTPParse, info: "request body larger than 1 MiB", err: err}
 	case errors.Is(err, wire.ErrRead):
 		return &apiError{code: codeBadHTTP, info: "cannot read request body", err: err}
+	case errors.Is(err, wire.ErrEncoding):
+		return &apiError{code: codeOf(roomd.EINVALID, f), info: "invalid parameter: " + err.Error(), err: err}
 	case errors.As(err, &te):
 		if f == famAccount && isAccountField(te.Field) {
 			return &apiError{code: codeAccountType, info: "account must be a string: " + te.Field, err: err}

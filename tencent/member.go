@@ -109,8 +109,8 @@ func (h *handler) updateRoomMemberInfo(c *call) (any, error) {
 		return nil, err
 	}
 	mi := &req.MemberInfo
-	if mi.Member_Account == "" {
-		return nil, failf(codeRoomParam, "MemberInfo.Member_Account is required")
+	if err := roomd.ValidateID("MemberInfo.Member_Account", mi.Member_Account); err != nil {
+		return nil, err
 	}
 	if mi.NameCard != nil && len(*mi.NameCard) > maxNameCardLen {
 		return nil, failf(codeRoomParam, "NameCard longer than 32 bytes")
@@ -141,8 +141,10 @@ func (h *handler) changeRoomOwner(c *call) (any, error) {
 	if err := decodeRoom(c, &req); err != nil {
 		return nil, err
 	}
-	if req.From_Account == "" || req.NewOwner_Account == "" {
-		return nil, failf(codeRoomParam, "From_Account and NewOwner_Account are required")
+	for _, a := range [...]struct{ field, id string }{{"From_Account", req.From_Account}, {"NewOwner_Account", req.NewOwner_Account}} {
+		if err := roomd.ValidateID(a.field, a.id); err != nil {
+			return nil, err
+		}
 	}
 	return nil, h.svc.TransferOwner(c.ctx, c.actor(), c.app.ID, req.RoomId, req.NewOwner_Account, req.From_Account)
 }

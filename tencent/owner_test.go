@@ -88,7 +88,10 @@ func TestChangeRoomOwner(t *testing.T) {
 	bad := map[string]any{
 		"NoRoomId":           map[string]string{"From_Account": "user3", "NewOwner_Account": "user2"},
 		"EmptyRoomId":        transfer("", "user3", "user2"),
-		"RoomIdTooLong":      transfer(strings.Repeat("r", 49), "user3", "user2"),
+		"RoomIdTooLong":      transfer(strings.Repeat("r", 65), "user3", "user2"),
+		"RoomIdNUL":          transfer("room\x00", "user3", "user2"),
+		"FromControlChar":    transfer("room-test", "user\n3", "user2"),
+		"NewOwnerTooLong":    transfer("room-test", "user3", strings.Repeat("u", 65)),
 		"NoFrom":             map[string]string{"RoomId": "room-test", "NewOwner_Account": "user2"},
 		"EmptyFrom":          transfer("room-test", "", "user2"),
 		"NoNewOwner":         map[string]string{"RoomId": "room-test", "From_Account": "user3"},

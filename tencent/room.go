@@ -87,11 +87,10 @@ type roomInfoIn struct {
 	roomProps
 }
 
-// check validates the fields both commands accept.
+// check validates the fields both commands accept but RoomId, which
+// create_room (checkNewRoomID) and update_room_info (checkRoomRef) check
+// differently.
 func (ri *roomInfoIn) check() error {
-	if err := checkRoomID(ri.RoomId); err != nil {
-		return err
-	}
 	if ri.RoomName != nil && len(*ri.RoomName) > maxRoomNameLen {
 		return failf(codeRoomParam, "RoomName longer than 100 bytes")
 	}
@@ -129,23 +128,29 @@ func (r *roomRef) roomID() string { return r.RoomId }
 // roomRequest is a request body that names a room.
 type roomRequest interface{ roomID() string }
 
-// decodeRoom decodes a body into req and checks its RoomId.
+// decodeRoom decodes a body into req and checks its RoomId, which
+// addresses an existing room.
 func decodeRoom(c *call, req roomRequest) error {
 	if err := c.decode(req); err != nil {
 		return err
 	}
-	return checkRoomID(req.roomID())
+	return checkRoomRef(req.roomID())
 }
 
-func checkRoomID(id string) error {
-	if id == "" {
-		return failf(codeRoomParam, "RoomId is required")
-	}
+// checkNewRoomID validates the RoomId of a room created here: the vendor's
+// 48 bytes, then the domain's id rule.
+func checkNewRoomID(id string) error {
 	if len(id) > maxRoomIDLen {
 		return failf(codeRoomParam, "RoomId longer than 48 bytes")
 	}
-	return nil
+	return checkRoomRef(id)
 }
+
+// checkRoomRef validates a RoomId that addresses an existing room by the
+// domain's id rule only (roomd.ValidateID: 1–64 bytes of UTF-8 without
+// control characters), so that rooms created through another dialect or
+// the domain are addressable whatever their id. Failures are EINVALID (100002).
+func checkRoomRef(id string) error { return roomd.ValidateID("RoomId", id) }
 
 // decodeRoomRef decodes a body whose only field is RoomId.
 func decodeRoomRef(c *call) (string, error) {
@@ -155,10 +160,13 @@ func decodeRoomRef(c *call) (string, error) {
 }
 
 // decodeRoomInfo decodes and checks the {RoomInfo{...}} body of
-// create_room and update_room_info.
-func decodeRoomInfo(c *call) (*roomInfoIn, error) {
+// create_room and update_room_info; checkID checks the RoomId.
+func decodeRoomInfo(c *call, checkID func(string) error) (*roomInfoIn, error) {
 	var req struct{ RoomInfo roomInfoIn }
 	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if err := checkID(req.RoomInfo.RoomId); err != nil {
 		return nil, err
 	}
 	return &req.RoomInfo, req.RoomInfo.check()
@@ -167,7 +175,7 @@ func decodeRoomInfo(c *call) (*roomInfoIn, error) {
 // createRoom: {RoomInfo{...}}; Owner_Account (default: the caller) becomes
 // owner and first member.
 func (h *handler) createRoom(c *call) (any, error) {
-	ri, err := decodeRoomInfo(c)
+	ri, err := decodeRoomInfo(c, checkNewRoomID)
 	if err != nil {
 		return nil, err
 	}
@@ -228,9 +236,11 @@ func (h *handler) getRoomInfo(c *call) (any, error) {
 }
 
 // updateRoomInfo: {RoomInfo{RoomId, RoomName, MaxMemberCount, Is*Disabled,
-// CustomInfo, TakeSeatMode}}; other RoomInfo fields are ignored.
+// CustomInfo, TakeSeatMode}}; other RoomInfo fields are ignored. A
+// MaxMemberCount below the room's member count is refused by the domain
+// (EINVALID: 100002).
 func (h *handler) updateRoomInfo(c *call) (any, error) {
-	ri, err := decodeRoomInfo(c)
+	ri, err := decodeRoomInfo(c, checkRoomRef)
 	if err != nil {
 		return nil, err
 	}

@@ -93,7 +93,12 @@ func TestGetRoomInfo(t *testing.T) {
 	t.Run("NoRoom", func(t *testing.T) { e.want(t, 100004, "get_room_info", map[string]string{"RoomId": "nope"}) })
 	t.Run("NoRoomId", func(t *testing.T) { e.want(t, 100002, "get_room_info", "{}") })
 	t.Run("RoomIdTooLong", func(t *testing.T) {
-		e.want(t, 100002, "get_room_info", map[string]string{"RoomId": strings.Repeat("r", 49)})
+		e.want(t, 100002, "get_room_info", map[string]string{"RoomId": strings.Repeat("r", 65)})
+	})
+	// 49 bytes cannot be created here (create_room's limit is 48) but is
+	// addressable: such a room may come from the domain.
+	t.Run("RoomId49BytesAddressable", func(t *testing.T) {
+		e.want(t, 100004, "get_room_info", map[string]string{"RoomId": strings.Repeat("r", 49)})
 	})
 }
 

@@ -137,9 +137,14 @@ func (h *handler) serve(r *http.Request, o *wire.Outcome) (family, any, error) {
 }
 
 // authenticate checks the query parameters. It returns the call (with its
-// app) as soon as the app is known, even when a later check fails.
+// app) as soon as the app is known, even when a later check fails. A query
+// of more than wire.MaxQueryParams parameters cannot be read at all: it is
+// the family's parameter error.
 func (h *handler) authenticate(r *http.Request, rt *route) (*call, error) {
-	q := r.URL.Query()
+	q, err := wire.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, &apiError{code: codeOf(roomd.EINVALID, rt.fam), info: "invalid parameter: " + err.Error(), err: err}
+	}
 	sdkappid := q.Get("sdkappid")
 	if sdkappid == "" {
 		return nil, failf(codeNoSDKAppID, "sdkappid is required")

@@ -8,6 +8,7 @@ import (
 
 // Gateway codes (request-level, before any action runs).
 const (
+	codeWrongEndpoint      = 100000000 // the vendor's "wrong Host": roomd's API is at "/" only
 	codeAppIDFormat        = 100000001
 	codeTimestampEmpty     = 100000002
 	codeTimestampFormat    = 100000003

@@ -28,7 +28,7 @@ func (p *createGroupParams) check() error {
 		}
 	}
 	err := firstErr(
-		checkID("GroupOwner", p.GroupOwner),
+		checkRef("GroupOwner", p.GroupOwner),
 		checkLen("GroupName", p.GroupName, maxGroupName),
 		checkLen("GroupNotice", p.GroupNotice, maxGroupNotice),
 		checkLen("GroupAvatar", p.GroupAvatar, maxAvatar),
@@ -37,7 +37,7 @@ func (p *createGroupParams) check() error {
 		return err
 	}
 	if len(p.UserId) > 0 {
-		if err := checkIDs("UserId", p.UserId, maxBatch, codeTooManyMembers); err != nil {
+		if err := checkIDs("UserId", p.UserId, maxBatch, codeTooManyMembers, checkRef); err != nil {
 			return err
 		}
 	}

@@ -56,7 +56,13 @@ func TestCreateGroup(t *testing.T) {
 		"GroupIDTooLong":   {"GroupId": strings.Repeat("g", 33), "GroupOwner": "own"},
 		"GroupIDBadChar":   {"GroupId": "g 1", "GroupOwner": "own"},
 		"OwnerMissing":     {"GroupId": "g2"},
-		"OwnerTooLong":     {"GroupId": "g2", "GroupOwner": strings.Repeat("o", 33)},
+		"OwnerTooLong":     {"GroupId": "g2", "GroupOwner": strings.Repeat("o", 65)},
+		"OwnerControlChar": {"GroupId": "g2", "GroupOwner": "o\x01"},
+		"MemberIDTooLong":  {"GroupId": "g2", "GroupOwner": "own", "UserId": []string{strings.Repeat("m", 65)}},
+		"NameNUL":          {"GroupId": "g2", "GroupOwner": "own", "GroupName": "a\x00b"},
+		"NoticeNUL":        {"GroupId": "g2", "GroupOwner": "own", "GroupNotice": "a\x00b"},
+		"AttrValueNUL":     {"GroupId": "g2", "GroupOwner": "own", "Attributes": []map[string]string{{"Key": "k", "Value": "\x00"}}},
+		"GroupIDNUL":       {"GroupId": "g\x00", "GroupOwner": "own"},
 		"NameTooLong":      {"GroupId": "g2", "GroupOwner": "own", "GroupName": strings.Repeat("n", 51)},
 		"NoticeTooLong":    {"GroupId": "g2", "GroupOwner": "own", "GroupNotice": strings.Repeat("n", 301)},
 		"AvatarTooLong":    {"GroupId": "g2", "GroupOwner": "own", "GroupAvatar": strings.Repeat("n", 501)},
@@ -73,8 +79,16 @@ func TestCreateGroup(t *testing.T) {
 			WantCode(t, s.Call(t, appOpen, "CreateGroup", p), 660000002)
 		})
 	}
-	t.Run("MemberIDTooLong", func(t *testing.T) {
-		WantCode(t, s.Call(t, appOpen, "CreateGroup", map[string]any{"GroupId": "g2", "GroupOwner": "own", "UserId": []string{strings.Repeat("m", 33)}}), 660000012)
+	// Owner and members are existing users: any id the domain accepts
+	// (created through Tencent, say) is looked up, not refused.
+	t.Run("Owner33BytesNotRegistered", func(t *testing.T) {
+		WantCode(t, s.Call(t, appOpen, "CreateGroup", map[string]any{"GroupId": "g2", "GroupOwner": strings.Repeat("o", 33)}), 660600013)
+	})
+	t.Run("Member33BytesNotRegistered", func(t *testing.T) {
+		long := strings.Repeat("m", 33)
+		r := s.Call(t, appOpen, "CreateGroup", map[string]any{"GroupId": "g4", "GroupOwner": "own", "UserId": []string{long}})
+		WantCode(t, r, 0)
+		WantItems(t, r.ErrorUsers, long, 660500002)
 	})
 	t.Run("TenAttributes", func(t *testing.T) {
 		s.MustCall(t, appOpen, "CreateGroup", map[string]any{"GroupId": "g3", "GroupOwner": "own", "Attributes": attrs(10)})
@@ -119,7 +133,9 @@ func TestQueryGroupInfo(t *testing.T) {
 		"NoGroup":            {map[string]any{"FromUserId": "own", "GroupId": "nope"}, 660600001},
 		"OperatorUnknown":    {map[string]any{"FromUserId": "ghost", "GroupId": "g1"}, 660500002},
 		"OperatorMissing":    {map[string]any{"GroupId": "g1"}, 660000002},
-		"GroupIDTooLong":     {map[string]any{"FromUserId": "own", "GroupId": strings.Repeat("g", 33)}, 660000002},
+		"GroupIDTooLong":     {map[string]any{"FromUserId": "own", "GroupId": strings.Repeat("g", 65)}, 660000002},
+		"GroupID33Bytes":     {map[string]any{"FromUserId": "own", "GroupId": strings.Repeat("g", 33)}, 660600001},
+		"GroupIDSpace":       {map[string]any{"FromUserId": "own", "GroupId": "g 1"}, 660600001},
 		"GroupIDWrongType":   {map[string]any{"FromUserId": "own", "GroupId": 7}, 660000002},
 		"FromUserIDBadChars": {map[string]any{"FromUserId": "o\x00n", "GroupId": "g1"}, 660000002},
 	} {

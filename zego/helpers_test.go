@@ -47,10 +47,15 @@ type Server struct {
 	Client  *http.Client
 }
 
-// MustOpenServer starts a server; opts, when given, adjusts the handler's options.
-func MustOpenServer(tb testing.TB, opts ...func(*zego.Options)) *Server {
+// MustOpenServer starts a server; opts, when given, adjust the handler's
+// and the store's options.
+func MustOpenServer(tb testing.TB, opts ...func(*zego.Options, *sqlite.Options)) *Server {
 	tb.Helper()
-	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "roomd.db"), sqlite.Options{})
+	o, so := zego.Options{}, sqlite.Options{}
+	for _, f := range opts {
+		f(&o, &so)
+	}
+	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "roomd.db"), so)
 	if err != nil {
 		tb.Fatalf("sqlite.Open: %v", err)
 	}
@@ -62,10 +67,7 @@ func MustOpenServer(tb testing.TB, opts ...func(*zego.Options)) *Server {
 		appLimited:  {ID: appLimited, Secret: secret},
 		appNoSecret: {ID: appNoSecret},
 	}
-	o := zego.Options{Clock: clock.Now}
-	for _, f := range opts {
-		f(&o)
-	}
+	o.Clock = clock.Now
 	h := zego.NewHandler(svc, apps, o)
 	srv := httptest.NewServer(h)
 	tb.Cleanup(func() {

@@ -35,7 +35,7 @@ func (p *inviteParams) check() error {
 		ids = append(ids, m.UserId)
 		p.adds = append(p.adds, roomd.MemberAdd{UserID: m.UserId, JoinedAt: joined})
 	}
-	return checkIDs("UserIds", ids, maxBatch, codeTooManyUsers)
+	return checkIDs("UserIds", ids, maxBatch, codeTooManyUsers, checkRef)
 }
 
 // inviteUsersIntoGroup adds up to 100 users (UserIds and GroupMemberInfos
@@ -57,7 +57,7 @@ type kickoutParams struct {
 }
 
 func (p *kickoutParams) check() error {
-	return firstErr(p.groupOp.check(), checkIDs("UserId", p.UserId, maxKickBatch, codeTooManyUsers), checkLen("CustomReason", p.CustomReason, maxReason))
+	return firstErr(p.groupOp.check(), checkIDs("UserId", p.UserId, maxKickBatch, codeTooManyUsers, checkRef), checkLen("CustomReason", p.CustomReason, maxReason))
 }
 
 // kickoutGroupUser removes up to 50 users from a group; a user who is not a
@@ -79,7 +79,7 @@ type memberListParams struct {
 }
 
 func (p *memberListParams) check() error {
-	return firstErr(checkID("GroupId", p.GroupId), p.paging.check(defMemberList, maxMemberList))
+	return firstErr(checkRef("GroupId", p.GroupId), p.paging.check(defMemberList, maxMemberList))
 }
 
 // memberEntry is one entry of QueryGroupMemberList's MemberList.
@@ -115,7 +115,7 @@ type setRoleParams struct {
 }
 
 func (p *setRoleParams) check() error {
-	return firstErr(p.groupOp.check(), checkID("ToUserId", p.ToUserId))
+	return firstErr(p.groupOp.check(), checkRef("ToUserId", p.ToUserId))
 }
 
 // setGroupMemberRole sets a member's role (2, 3 or 100-255); the domain
@@ -131,7 +131,7 @@ type transferParams struct {
 }
 
 func (p *transferParams) check() error {
-	return firstErr(p.groupOp.check(), checkID("NewOwner", p.NewOwner))
+	return firstErr(p.groupOp.check(), checkRef("NewOwner", p.NewOwner))
 }
 
 // transferGroupOwner makes NewOwner, a member, the owner. FromUserId need

@@ -63,9 +63,12 @@ func TestInviteUsersIntoGroup(t *testing.T) {
 		"OperatorUnknown":  {map[string]any{"FromUserId": "ghost", "GroupId": "g1", "UserIds": []string{"d"}}, 660500002},
 		"Empty":            {map[string]any{"FromUserId": "own", "GroupId": "g1"}, 660000002},
 		"TooMany":          {map[string]any{"FromUserId": "own", "GroupId": "g1", "UserIds": users("x", 60), "GroupMemberInfos": userInfos(users("y", 41)...)}, 660000011},
-		"UserIDTooLong":    {map[string]any{"FromUserId": "own", "GroupId": "g1", "UserIds": []string{strings.Repeat("d", 33)}}, 660000012},
+		"UserIDTooLong":    {map[string]any{"FromUserId": "own", "GroupId": "g1", "UserIds": []string{strings.Repeat("d", 65)}}, 660000002},
+		"UserID33Bytes":    {map[string]any{"FromUserId": "own", "GroupId": "g1", "UserIds": []string{strings.Repeat("d", 33)}}, 660500002},
+		"UserIDNUL":        {map[string]any{"FromUserId": "own", "GroupId": "g1", "UserIds": []string{"d\x00"}}, 660000002},
 		"NegativeTime":     {map[string]any{"FromUserId": "own", "GroupId": "g1", "GroupMemberInfos": []map[string]any{{"UserId": "d", "EnterGroupTime": -5}}}, 660000002},
-		"FromUserIDTooLng": {map[string]any{"FromUserId": strings.Repeat("o", 33), "GroupId": "g1", "UserIds": []string{"d"}}, 660000002},
+		"FromUserIDTooLng": {map[string]any{"FromUserId": strings.Repeat("o", 65), "GroupId": "g1", "UserIds": []string{"d"}}, 660000002},
+		"FromUserID33":     {map[string]any{"FromUserId": strings.Repeat("o", 33), "GroupId": "g1", "UserIds": []string{"d"}}, 660500002},
 	} {
 		t.Run(name, func(t *testing.T) {
 			WantCode(t, s.Call(t, appOpen, "InviteUsersIntoGroup", tc.p), tc.want)
@@ -115,7 +118,8 @@ func TestKickoutGroupUser(t *testing.T) {
 		"TooMany":         {map[string]any{"FromUserId": "own", "GroupId": "g1", "UserId": users("x", 51)}, 660000011},
 		"Empty":           {map[string]any{"FromUserId": "own", "GroupId": "g1"}, 660000002},
 		"ReasonTooLong":   {map[string]any{"FromUserId": "own", "GroupId": "g1", "UserId": []string{"a"}, "CustomReason": strings.Repeat("r", 33)}, 660000002},
-		"UserIDTooLong":   {map[string]any{"FromUserId": "own", "GroupId": "g1", "UserId": []string{strings.Repeat("a", 33)}}, 660000012},
+		"UserIDTooLong":   {map[string]any{"FromUserId": "own", "GroupId": "g1", "UserId": []string{strings.Repeat("a", 65)}}, 660000002},
+		"ReasonNUL":       {map[string]any{"FromUserId": "own", "GroupId": "g1", "UserId": []string{"a"}, "CustomReason": "r\x00"}, 660000002},
 		"UserIDWrongType": {map[string]any{"FromUserId": "own", "GroupId": "g1", "UserId": "a"}, 660000002},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -190,7 +194,8 @@ func TestSetGroupMemberRole(t *testing.T) {
 		"RoleInvalid":     {"own", "a", 4, 660000002},
 		"RoleMissing":     {"own", "a", 0, 660000002},
 		"RoleNotInt":      {"own", "a", "x", 660000002},
-		"ToUserIdLong":    {"own", strings.Repeat("t", 33), 3, 660000002},
+		"ToUserIdLong":    {"own", strings.Repeat("t", 65), 3, 660000002},
+		"ToUserId33Bytes": {"own", strings.Repeat("t", 33), 3, 660600024},
 	} {
 		t.Run(name, func(t *testing.T) {
 			WantCode(t, set(tc.from, tc.to, tc.role), tc.want)
@@ -231,8 +236,10 @@ func TestTransferGroupOwner(t *testing.T) {
 		"NotMember":       {"own", "outsider", 660600024},
 		"OperatorUnknown": {"ghost", "own", 660500002},
 		"NewOwnerMissing": {"own", "", 660000002},
-		"NewOwnerTooLong": {"own", strings.Repeat("n", 33), 660000002},
-		"NewOwnerBadChar": {"own", "a\"b", 660000002},
+		"NewOwnerTooLong": {"own", strings.Repeat("n", 65), 660000002},
+		"NewOwner33Bytes": {"own", strings.Repeat("n", 33), 660600024},
+		"NewOwnerQuote":   {"own", "a\"b", 660600024},
+		"NewOwnerControl": {"own", "a\x01b", 660000002},
 	} {
 		t.Run(name, func(t *testing.T) {
 			WantCode(t, transfer(tc.from, tc.to), tc.want)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/roomd/roomd"
 	"github.com/roomd/roomd/internal/wire"
@@ -15,7 +16,7 @@ import (
 
 // Limits of the ZEGO dialect, tighter than the domain's.
 const (
-	maxIDLen        = 32   // bytes in a UserId, GroupId, FromUserId, ToUserId, NewOwner
+	maxIDLen        = 32   // bytes in an id created through ZEGO: UserRegister's UserId, CreateGroup's GroupId
 	maxUserName     = 256  // bytes in a UserName
 	maxAvatar       = 500  // bytes in a UserAvatar or GroupAvatar
 	maxGroupName    = 50   // bytes in a GroupName
@@ -51,8 +52,11 @@ func (c *call) decode(p any) error {
 	}
 	if err := wire.Decode(body, p); err != nil {
 		var te *wire.TypeError
-		if errors.As(err, &te) {
+		switch {
+		case errors.As(err, &te):
 			return apiErr(codeParam, "parameter error: wrong JSON type for "+te.Field)
+		case errors.Is(err, wire.ErrEncoding):
+			return apiErr(codeParam, "parameter error: "+err.Error())
 		}
 		return apiErr(codeParam, "parameter error: malformed JSON body")
 	}
@@ -60,7 +64,8 @@ func (c *call) decode(p any) error {
 }
 
 // decodeQuery sets the string, integer, boolean and []string fields of the
-// struct p points to from q, by their JSON names.
+// struct p points to from q, by their JSON names. A value that is not valid
+// UTF-8 is a parameter error (url.ParseQuery decodes %ff as is).
 func decodeQuery(q url.Values, p any) error {
 	return decodeQueryValue(q, reflect.ValueOf(p).Elem())
 }
@@ -81,6 +86,9 @@ func decodeQueryValue(q url.Values, v reflect.Value) error {
 		}
 		if f.Kind() == reflect.Slice {
 			if list := slices.Concat(q[name+"[]"], q[name]); len(list) > 0 && f.Type().Elem().Kind() == reflect.String {
+				if slices.ContainsFunc(list, func(v string) bool { return !utf8.ValidString(v) }) {
+					return apiErr(codeParam, "parameter error: "+name+" is not valid UTF-8")
+				}
 				f.Set(reflect.ValueOf(list))
 			}
 			continue
@@ -88,6 +96,9 @@ func decodeQueryValue(q url.Values, v reflect.Value) error {
 		s := q[name]
 		if len(s) == 0 {
 			continue
+		}
+		if !utf8.ValidString(s[0]) {
+			return apiErr(codeParam, "parameter error: "+name+" is not valid UTF-8")
 		}
 		switch f.Kind() {
 		case reflect.String:
@@ -114,9 +125,11 @@ func decodeQueryValue(q url.Values, v reflect.Value) error {
 // roomd allows the hyphen and the apostrophe and refuses the space.
 const idChars = "!#$%&()+-':;<=.>?@[]^_{}|~"
 
-// checkID validates an id of the named parameter. A UserId over 32 bytes is
-// 660000012; every other failure is 660000002.
-func checkID(param, id string) error {
+// checkNewID validates an id created through ZEGO (UserRegister's UserId,
+// CreateGroup's GroupId) by the vendor's rule: 1–32 bytes of the allowed
+// characters. A UserId over 32 bytes is 660000012; every other failure is
+// 660000002.
+func checkNewID(param, id string) error {
 	switch {
 	case id == "":
 		return apiErr(codeParam, "parameter error: "+param+" is required")
@@ -135,9 +148,27 @@ func checkID(param, id string) error {
 	return nil
 }
 
-// checkIDs validates ids named param: a non-empty list of at most max valid ids.
-// tooMany is the code for a list over max.
-func checkIDs(param string, ids []string, max, tooMany int) error {
+// checkRef validates an id that only addresses an existing user or group
+// by the domain's rule (roomd.ValidateID: 1–64 bytes of UTF-8 without
+// control characters), so that ids created through another dialect (with
+// spaces, emoji, up to 48 bytes) can be addressed. Failures are 660000002.
+func checkRef(param, id string) error {
+	return paramErr(roomd.ValidateID(param, id))
+}
+
+// paramErr turns a domain validation error into a 660000002 parameter
+// error; nil stays nil.
+func paramErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return apiErr(codeParam, "parameter error: "+roomd.ErrorMessage(err))
+}
+
+// checkIDs validates user ids named param: a non-empty list of at most max
+// ids, each passing check (checkNewID or checkRef). tooMany is the code for
+// a list over max.
+func checkIDs(param string, ids []string, max, tooMany int, check func(param, id string) error) error {
 	if len(ids) == 0 {
 		return apiErr(codeParam, "parameter error: "+param+" is required")
 	}
@@ -145,16 +176,17 @@ func checkIDs(param string, ids []string, max, tooMany int) error {
 		return apiErr(tooMany, "too many users in one call: at most "+strconv.Itoa(max))
 	}
 	for _, id := range ids {
-		if err := checkID("UserId", id); err != nil {
+		if err := check("UserId", id); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// checkGroupID validates a GroupId a client chose: an id not starting with '#'.
+// checkGroupID validates a GroupId a client chose in CreateGroup: the
+// vendor's rule, and not starting with '#'.
 func checkGroupID(id string) error {
-	if err := checkID("GroupId", id); err != nil {
+	if err := checkNewID("GroupId", id); err != nil {
 		return err
 	}
 	if id[0] == groupIDReserved {
@@ -201,9 +233,9 @@ type groupOp struct {
 	GroupId    string `json:"GroupId"`
 }
 
-// check validates the operator and the group ids.
+// check validates the operator and the group ids, which address existing ones.
 func (g *groupOp) check() error {
-	return firstErr(checkID("FromUserId", g.FromUserId), checkID("GroupId", g.GroupId))
+	return firstErr(checkRef("FromUserId", g.FromUserId), checkRef("GroupId", g.GroupId))
 }
 
 // actor is the operator: a user, never an admin.

@@ -68,15 +68,37 @@ func TestMethods(t *testing.T) {
 			WantCode(t, s.Send(t, m, s.Signed(appOpen, "QueryGroupInfo", nil).Encode(), []byte(`{"FromUserId":"a","GroupId":"g1"}`)), 0)
 		})
 	}
-	t.Run("OtherPath", func(t *testing.T) {
-		resp, err := http.Get(s.URL + "/some/where?AppId=1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-			t.Fatalf("status %d type %q, want a 200 JSON answer", resp.StatusCode, resp.Header.Get("Content-Type"))
-		}
+}
+
+// TestOtherPath: the API is at "/" only; a request on another path, even a
+// correctly signed one, gets the envelope with Code 100000000 and runs nothing.
+func TestOtherPath(t *testing.T) {
+	s := MustOpenServer(t)
+	s.Register(t, appOpen, "own")
+	for _, tc := range []struct{ name, path, query string }{
+		{"Unsigned", "/some/where", "AppId=1"},
+		{"SignedCreateGroup", "/zim", s.Signed(appOpen, "CreateGroup", url.Values{"GroupId": {"made"}, "GroupOwner": {"own"}}).Encode()},
+		{"TrailingSlashDir", "/v1/", "Action=QueryAppGroupList"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := s.Client.Get(s.URL + tc.path + "?" + tc.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			data, _ := io.ReadAll(resp.Body)
+			r, err := CheckAnswer(resp.StatusCode, resp.Header, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			WantCode(t, r, 100000000)
+			if want := "the ZEGO API is served at /, not at \"" + tc.path + "\""; !strings.Contains(r.Message, want) {
+				t.Errorf("Message = %q, want it to contain %q", r.Message, want)
+			}
+		})
+	}
+	t.Run("NothingRan", func(t *testing.T) {
+		WantCode(t, s.Call(t, appOpen, "QueryGroupInfo", map[string]any{"FromUserId": "own", "GroupId": "made"}), 660600001)
 	})
 }
 

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/roomd/roomd"
 )
 
 // SignatureWindow is how far a request's Timestamp may be from the server's
@@ -94,14 +96,22 @@ func (h *handler) authenticate(c *call) error {
 	if subtle.ConstantTimeCompare([]byte(strings.ToLower(sig)), []byte(want)) != 1 {
 		return apiErr(codeSignatureInvalid, "signature invalid")
 	}
-	switch h.nonces.use(app.ID, nonce, ts, now) {
-	case nonceReused:
+	// The signature covers neither the action nor its parameters: a signed
+	// URL must work once only, also across restarts, or a captured read-only
+	// URL could be replayed as any action. The claim is durable no later
+	// than the action's changes; ServeHTTP waits for it before answering.
+	wait, err := h.svc.UseNonce(c.ctx, app.ID, nonce, c.now, time.Unix(ts, 0).Add(SignatureWindow))
+	switch roomd.ErrorCode(err) {
+	case "":
+		c.nonceDurable = wait
+	case roomd.EEXISTS:
 		return apiErr(codeSignatureInvalid, "signature invalid: SignatureNonce was already used")
-	case nonceFullFirst:
-		h.log.Warn("zego: nonce cache full; refusing signed requests until nonces expire", "app", app.ID)
-		fallthrough
-	case nonceFull:
-		return apiErr(codeAppRateLimit, "too many requests: replay cache full, retry later")
+	case roomd.ERATELIMIT:
+		return apiErr(codeAppRateLimit, "too many requests: too many signed requests in the signature window, retry later")
+	case roomd.EINVALID:
+		return apiErr(codeParam, "parameter error: SignatureNonce longer than 128 bytes")
+	default:
+		return err
 	}
 	if c.route == nil {
 		return apiErr(codeActionUnsupported, "unsupported Action")

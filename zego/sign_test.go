@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomd/roomd/sqlite"
 	"github.com/roomd/roomd/zego"
 )
 
@@ -176,7 +177,7 @@ func TestNonce(t *testing.T) {
 }
 
 func TestNonceCap(t *testing.T) {
-	s := MustOpenServer(t, func(o *zego.Options) { o.MaxNonces = 3 })
+	s := MustOpenServer(t, func(_ *zego.Options, so *sqlite.Options) { so.MaxNonces = 3 })
 	s.Register(t, appOpen, "u1") // nonce 1
 	for i := 0; i < 2; i++ {
 		WantCode(t, s.Call(t, appOpen, "QueryUserInfos", map[string]any{"UserIds": []string{"u1"}}), 0)

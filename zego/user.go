@@ -15,6 +15,9 @@ type userRegisterParams struct {
 	UserInfo []userInfo `json:"UserInfo"`
 }
 
+// check validates the users: the vendor's id rule (they are created here)
+// and lengths, then the domain's text rules, so that one bad user fails the
+// whole request as a parameter error.
 func (p *userRegisterParams) check() error {
 	ids := make([]string, len(p.UserInfo))
 	for i, u := range p.UserInfo {
@@ -23,7 +26,20 @@ func (p *userRegisterParams) check() error {
 			return err
 		}
 	}
-	return checkIDs("UserInfo", ids, maxBatch, codeTooManyUsers)
+	if err := checkIDs("UserInfo", ids, maxBatch, codeTooManyUsers, checkNewID); err != nil {
+		return err
+	}
+	for _, u := range p.UserInfo {
+		if err := paramErr(u.user().Validate()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// user returns the domain user registered for u.
+func (u userInfo) user() *roomd.User {
+	return &roomd.User{ID: u.UserId, Name: u.UserName, Avatar: u.UserAvatar}
 }
 
 // userRegister registers up to 100 users; one already registered is a
@@ -31,7 +47,7 @@ func (p *userRegisterParams) check() error {
 func (h *handler) userRegister(c *call, p *userRegisterParams) (reply, error) {
 	users := make([]roomd.User, len(p.UserInfo))
 	for i, u := range p.UserInfo {
-		users[i] = roomd.User{ID: u.UserId, Name: u.UserName, Avatar: u.UserAvatar}
+		users[i] = *u.user()
 	}
 	items, err := h.svc.RegisterUsers(c.ctx, c.app.ID, users, false)
 	if err != nil {
@@ -47,7 +63,7 @@ type queryUserInfosParams struct {
 }
 
 func (p *queryUserInfosParams) check() error {
-	return checkIDs("UserIds", p.UserIds, maxBatch, codeTooManyUsers)
+	return checkIDs("UserIds", p.UserIds, maxBatch, codeTooManyUsers, checkRef)
 }
 
 // userProfile is one entry of QueryUserInfos' Result.

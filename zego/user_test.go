@@ -63,6 +63,10 @@ func TestUserRegister(t *testing.T) {
 		{"NameTooLong", []map[string]any{{"UserId": "n1", "UserName": strings.Repeat("n", 257)}}, 660000002},
 		{"AvatarTooLong", []map[string]any{{"UserId": "n1", "UserAvatar": strings.Repeat("a", 501)}}, 660000002},
 		{"NameWrongType", []map[string]any{{"UserId": "n1", "UserName": 5}}, 660000002},
+		{"NameNUL", []map[string]any{{"UserId": "n1", "UserName": "a\x00b"}}, 660000002},
+		{"NameNewline", []map[string]any{{"UserId": "n1", "UserName": "a\nb"}}, 660000002},
+		{"AvatarNUL", []map[string]any{{"UserId": "n1", "UserAvatar": "\x00"}}, 660000002},
+		{"IDEmoji", userInfos("a😀"), 660000002},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,7 +104,13 @@ func TestQueryUserInfos(t *testing.T) {
 		WantCode(t, s.Call(t, appOpen, "QueryUserInfos", map[string]any{"UserIds": users("u", 101)}), 660000011)
 	})
 	t.Run("IDTooLong", func(t *testing.T) {
-		WantCode(t, s.Call(t, appOpen, "QueryUserInfos", map[string]any{"UserIds": []string{strings.Repeat("u", 33)}}), 660000012)
+		WantCode(t, s.Call(t, appOpen, "QueryUserInfos", map[string]any{"UserIds": []string{strings.Repeat("u", 65)}}), 660000002)
+	})
+	t.Run("ID33BytesNotRegistered", func(t *testing.T) {
+		long := strings.Repeat("u", 33)
+		r := s.Call(t, appOpen, "QueryUserInfos", map[string]any{"UserIds": []string{long}})
+		WantCode(t, r, 660500002)
+		WantItems(t, r.ErrorList, long, 660500002)
 	})
 	t.Run("WrongType", func(t *testing.T) {
 		WantCode(t, s.Call(t, appOpen, "QueryUserInfos", map[string]any{"UserIds": "u1"}), 660000002)

@@ -29,16 +29,7 @@ import (
 type Options struct {
 	Clock  roomd.Clock  // nil = time.Now
 	Logger *slog.Logger // nil = slog.Default()
-	// MaxNonces caps the signature nonces remembered per app for replay
-	// detection; 0 = DefaultMaxNonces. At the cap, signed requests are
-	// refused with 660300005 until remembered nonces expire.
-	MaxNonces int
 }
-
-// DefaultMaxNonces is the number of nonces remembered per app when
-// Options.MaxNonces is 0: enough for about 6,000 signed requests per second
-// sustained (a nonce is kept up to 11 minutes), about 100 MB when full.
-const DefaultMaxNonces = 1 << 22
 
 // handler serves the dialect.
 type handler struct {
@@ -47,11 +38,11 @@ type handler struct {
 	clock  roomd.Clock
 	log    *slog.Logger
 	limits *wire.Limiters
-	nonces *nonceStore
 }
 
-// NewHandler serves the dialect at "/?Action=..." (the server mounts it on "/").
-// Any path and any HTTP method are answered; see docs/zego.md.
+// NewHandler serves the dialect at "/?Action=..." (the server mounts it on
+// "/"). Any HTTP method is answered; a request on another path is answered
+// with the envelope and Code 100000000 (wrong endpoint). See docs/zego.md.
 func NewHandler(svc *roomd.Service, apps roomd.AppDirectory, opts Options) http.Handler {
 	h := &handler{svc: svc, apps: apps, clock: opts.Clock, log: opts.Logger, limits: wire.NewLimiters()}
 	if h.clock == nil {
@@ -60,11 +51,6 @@ func NewHandler(svc *roomd.Service, apps roomd.AppDirectory, opts Options) http.
 	if h.log == nil {
 		h.log = slog.Default()
 	}
-	max := opts.MaxNonces
-	if max <= 0 {
-		max = DefaultMaxNonces
-	}
-	h.nonces = newNonceStore(max)
 	return h
 }
 
@@ -78,6 +64,9 @@ type call struct {
 	route *route
 	now   time.Time
 	reqID string
+	// nonceDurable waits until the request's SignatureNonce claim is
+	// durable; set once the nonce is claimed.
+	nonceDurable func() error
 }
 
 // ServeHTTP authenticates the request, runs its action and writes the answer.
@@ -86,8 +75,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out := wire.OutcomeFrom(c.ctx)
 	out.Dialect = "zego"
 	out.RequestID = c.reqID
-	c.q, _ = url.ParseQuery(r.URL.RawQuery) // keeps the pairs that parse
 	rep, err := h.serve(c)
+	if c.nonceDurable != nil {
+		// A request is answered only once its nonce can no longer be replayed.
+		if werr := c.nonceDurable(); werr != nil {
+			rep, err = nil, werr
+		}
+	}
 	if c.app != nil {
 		out.AppID = c.app.ID
 	}
@@ -110,8 +104,16 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	wire.WriteJSON(w, rep)
 }
 
-// serve runs the gateway checks and then the action.
+// serve checks the path and the query, runs the gateway checks and then
+// the action.
 func (h *handler) serve(c *call) (reply, error) {
+	if p := c.r.URL.Path; p != "/" {
+		return nil, apiErr(codeWrongEndpoint, "wrong endpoint: the ZEGO API is served at /, not at "+strconv.Quote(p))
+	}
+	var err error
+	if c.q, err = wire.ParseQuery(c.r.URL.RawQuery); err != nil { // keeps the pairs that parse
+		return nil, apiErr(codeParam, "parameter error: "+err.Error())
+	}
 	if err := h.authenticate(c); err != nil {
 		return nil, err
 	}

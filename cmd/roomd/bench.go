@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -39,9 +38,14 @@ type benchConfig struct {
 	warmup   time.Duration
 }
 
+const benchUsage = `usage: roomd bench [flags]
+
+measures ZEGO and Tencent reads and ownership transfers against the /healthz
+ceiling, over a fresh in-process roomd on 127.0.0.1 (or --target)
+`
+
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	target := fs.String("target", "", "base URL of a running roomd (its app must have rate_limits: off); empty starts one in-process on 127.0.0.1 with a fresh SQLite store")
 	app := fs.Uint("app", 0, "app id (with --target)")
 	secret := fs.String("secret", "", "app secret (with --target)")
@@ -53,8 +57,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "measured time of each phase")
 	fs.DurationVar(&c.warmup, "warmup", time.Second, "unmeasured time before each phase")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server included when in-process) to `file`")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, benchUsage, args, stdout, stderr); err != nil {
 		return err
+	}
+	if c.clients < 1 || c.groups < c.clients || c.members < 2 || c.duration <= 0 || c.duration > time.Hour {
+		return usagef("bench: need clients ≥ 1, groups ≥ clients, members ≥ 2, 0 < duration ≤ 1h")
 	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -66,9 +73,6 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		defer pprof.StopCPUProfile()
-	}
-	if c.clients < 1 || c.groups < c.clients || c.members < 2 || c.duration <= 0 || c.duration > time.Hour {
-		return errors.New("bench: need clients ≥ 1, groups ≥ clients, members ≥ 2, 0 < duration ≤ 1h")
 	}
 	c.target, c.app, c.secret, c.admin = strings.TrimRight(*target, "/"), uint32(*app), *secret, *admin
 	where := c.target
@@ -87,7 +91,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}()
 		where = "in-process " + c.target + " (SQLite, WAL, synchronous=FULL)"
 	} else if c.app == 0 || c.secret == "" {
-		return errors.New("bench: --target needs --app and --secret")
+		return usagef("bench: --target needs --app and --secret")
 	}
 	return bench(ctx, &c, where, stdout)
 }
@@ -160,6 +164,14 @@ func bench(ctx context.Context, c *benchConfig, where string, out io.Writer) err
 		do   func(ctx context.Context, client, i int) error
 	}{
 		{"/healthz (HTTP ceiling)", func(ctx context.Context, _, _ int) error { return b.healthz(ctx) }},
+		{"ZEGO QueryGroupInfo", func(ctx context.Context, client, i int) error {
+			gs := owned[client]
+			return b.zegoQuery(ctx, gs[i%len(gs)])
+		}},
+		{"Tencent get_room_info", func(ctx context.Context, client, i int) error {
+			gs := owned[client]
+			return b.tencentQuery(ctx, sig, gs[i%len(gs)])
+		}},
 		{"ZEGO TransferGroupOwner", func(ctx context.Context, client, i int) error {
 			gs := owned[client]
 			return b.zegoTransfer(ctx, gs[i%len(gs)])
@@ -177,7 +189,7 @@ func bench(ctx context.Context, c *benchConfig, where string, out io.Writer) err
 			ceiling = r.rate()
 			fmt.Fprintf(out, "%-28s %9.0f req/s        p50 %-8s p99 %-8s errors %d\n", p.name, r.rate(), r.pct(50), r.pct(99), r.errors)
 		} else {
-			fmt.Fprintf(out, "%-28s %9.0f transfers/s  p50 %-8s p99 %-8s errors %d  ratio %.2f\n", p.name, r.rate(), r.pct(50), r.pct(99), r.errors, r.rate()/ceiling)
+			fmt.Fprintf(out, "%-28s %9.0f calls/s      p50 %-8s p99 %-8s errors %d  ratio %.2f\n", p.name, r.rate(), r.pct(50), r.pct(99), r.errors, r.rate()/ceiling)
 		}
 		if r.firstErr != nil {
 			fmt.Fprintf(out, "  first error: %v\n", r.firstErr)
@@ -312,10 +324,30 @@ func (b *benchClient) zegoTransfer(ctx context.Context, g *benchGroup) error {
 	return err
 }
 
+// zegoQuery reads a group's info (a read-only action: its only write is the
+// request's SignatureNonce).
+func (b *benchClient) zegoQuery(ctx context.Context, g *benchGroup) error {
+	return b.zego(ctx, "QueryGroupInfo", nil, map[string]string{"FromUserId": g.members[g.owner], "GroupId": g.id})
+}
+
 func (b *benchClient) tencentTransfer(ctx context.Context, sig string, g *benchGroup) error {
 	n := g.next()
-	req, err := tencent.NewRequest(ctx, b.c.target, b.c.app, b.c.admin, sig, "change_room_owner",
-		map[string]string{"RoomId": g.id, "From_Account": g.members[g.owner], "NewOwner_Account": g.members[n]}, mrand.Uint32())
+	err := b.tencent(ctx, sig, "change_room_owner",
+		map[string]string{"RoomId": g.id, "From_Account": g.members[g.owner], "NewOwner_Account": g.members[n]})
+	if err == nil {
+		g.owner = n
+	}
+	return err
+}
+
+// tencentQuery reads a room's info.
+func (b *benchClient) tencentQuery(ctx context.Context, sig string, g *benchGroup) error {
+	return b.tencent(ctx, sig, "get_room_info", map[string]string{"RoomId": g.id})
+}
+
+// tencent calls a Tencent command as the app's admin.
+func (b *benchClient) tencent(ctx context.Context, sig, command string, body any) error {
+	req, err := tencent.NewRequest(ctx, b.c.target, b.c.app, b.c.admin, sig, command, body, mrand.Uint32())
 	if err != nil {
 		return err
 	}
@@ -327,9 +359,8 @@ func (b *benchClient) tencentTransfer(ctx context.Context, sig string, g *benchG
 		return err
 	}
 	if ans.ErrorCode != 0 {
-		return fmt.Errorf("change_room_owner: code %d: %s", ans.ErrorCode, ans.ErrorInfo)
+		return fmt.Errorf("%s: code %d: %s", command, ans.ErrorCode, ans.ErrorInfo)
 	}
-	g.owner = n
 	return nil
 }
 

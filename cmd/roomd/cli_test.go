@@ -1,7 +1,10 @@
 package main_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os/exec"
 	"regexp"
@@ -40,7 +43,7 @@ func TestSignTencent(t *testing.T) {
 	if err != nil {
 		t.Fatalf("roomd sign tencent: %v", err)
 	}
-	resp, err := http.DefaultClient.Do(curlRequest(t, string(out)))
+	resp, err := testClient.Do(curlRequest(t, string(out)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,13 +77,103 @@ func TestUserSigCommand(t *testing.T) {
 	}
 }
 
-// TestVersionAndUsage: `roomd version` names itself; an unknown command fails.
-func TestVersionAndUsage(t *testing.T) {
-	out, err := exec.Command(roomdBin, "version").Output()
-	if err != nil || !strings.HasPrefix(string(out), "roomd ") {
-		t.Fatalf("roomd version: got %q (%v), want a line starting with \"roomd \"", out, err)
+// runRoomd runs `roomd args...` in dir to its end (at most 30s) and returns
+// what it printed and its exit code.
+func runRoomd(tb testing.TB, dir string, args ...string) (stdout, stderr string, code int) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, roomdBin, args...)
+	cmd.Dir = dir
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		tb.Fatalf("roomd %s: still running after 30s", strings.Join(args, " "))
 	}
-	if out, err := exec.Command(roomdBin, "frobnicate").CombinedOutput(); err == nil || !strings.Contains(string(out), "unknown command") {
-		t.Fatalf("unknown command: got %q (%v), want an error naming it", out, err)
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		tb.Fatalf("roomd %s: %v", strings.Join(args, " "), err)
+	}
+	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
+}
+
+// TestUsageAndExitCodes: -h prints a command's usage on stdout and exits 0;
+// a mistake in the command line exits 2 with the reason on stderr's last line.
+func TestUsageAndExitCodes(t *testing.T) {
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string // contained in stdout
+		stderr string // the last line of stderr
+	}{
+		{"Version", []string{"version"}, 0, "roomd dev ", ""},
+		{"Help", []string{"help"}, 0, "usage: roomd COMMAND", ""},
+		{"H", []string{"-h"}, 0, "usage: roomd COMMAND", ""},
+		{"HelpServe", []string{"help", "serve"}, 0, "usage: roomd serve", ""},
+		{"HelpH", []string{"help", "-h"}, 0, "usage: roomd COMMAND", ""},
+		{"ServeH", []string{"serve", "-h"}, 0, "usage: roomd serve", ""},
+		{"ServeHelp", []string{"serve", "--help"}, 0, "-listen address", ""},
+		{"SignH", []string{"sign", "-h"}, 0, "roomd sign zego --app", ""},
+		{"SignZEGOH", []string{"sign", "zego", "-h"}, 0, "-secret string", ""},
+		{"SignTencentH", []string{"sign", "tencent", "-h"}, 0, "-admin string", ""},
+		{"UserSigH", []string{"usersig", "-h"}, 0, "usage: roomd usersig", ""},
+		{"BenchH", []string{"bench", "-h"}, 0, "-clients", ""},
+		{"VersionH", []string{"version", "-h"}, 0, "usage: roomd version", ""},
+		{"NoCommand", nil, 2, "", "roomd: a command is required"},
+		{"UnknownCommand", []string{"frobnicate"}, 2, "", `roomd: unknown command "frobnicate"`},
+		{"HelpUnknown", []string{"help", "frobnicate"}, 2, "", `roomd: unknown command "frobnicate"`},
+		{"ServeBadFlag", []string{"serve", "--bogus"}, 2, "", "roomd: serve: flag provided but not defined: -bogus"},
+		{"ServeArgument", []string{"serve", "now"}, 2, "", `roomd: serve: unexpected argument "now"`},
+		{"VersionArgument", []string{"version", "now"}, 2, "", `roomd: version: unexpected argument "now"`},
+		{"SignNoDialect", []string{"sign"}, 2, "", "roomd: sign: zego or tencent is required"},
+		{"SignBadDialect", []string{"sign", "agora"}, 2, "", `roomd: sign: unknown dialect "agora" (zego or tencent)`},
+		{"SignNoSecret", []string{"sign", "zego", "--app", "1", "QueryAppGroupList"}, 2, "", "roomd: sign zego: --app (a uint32) and --secret are required"},
+		{"SignUnknownAction", []string{"sign", "zego", "--app", "1", "--secret", "s", "Frob"}, 2, "", `roomd: sign zego: unknown ZEGO action "Frob"`},
+		{"UserSigNoUser", []string{"usersig", "--app", "1", "--secret", "k"}, 2, "", "roomd: usersig: --app (a uint32), --secret and --user are required"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			stdout, stderr, code := runRoomd(t, t.TempDir(), c.args...)
+			lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+			if code != c.code || !strings.Contains(stdout, c.stdout) || lines[len(lines)-1] != c.stderr {
+				t.Errorf("roomd %s: got exit %d, stdout %q, stderr %q; want exit %d, stdout containing %q, stderr ending %q",
+					strings.Join(c.args, " "), code, stdout, stderr, c.code, c.stdout, c.stderr)
+			}
+			if c.code == 0 && stderr != "" {
+				t.Errorf("roomd %s: got stderr %q, want none", strings.Join(c.args, " "), stderr)
+			}
+		})
+	}
+}
+
+// TestUserSigExpire: usersig signs validities of 1 s up to 2^31-1 s and
+// refuses zero, negative and larger values, which would overflow.
+func TestUserSigExpire(t *testing.T) {
+	cases := []struct {
+		expire string
+		code   int
+	}{
+		{"1", 0}, {"2147483647", 0}, {"0", 2}, {"-5", 2}, {"2147483648", 2},
+		{"9223372036854775807", 2},  // overflows time.Duration as seconds
+		{"99999999999999999999", 2}, // overflows int64
+	}
+	for _, c := range cases {
+		t.Run(c.expire, func(t *testing.T) {
+			stdout, stderr, code := runRoomd(t, t.TempDir(), "usersig", "--app", "1400000001", "--secret", "k3y", "--user", "alice", "--expire", c.expire)
+			if code != c.code {
+				t.Fatalf("got exit %d (stderr %q), want %d", code, stderr, c.code)
+			}
+			if c.code != 0 {
+				if !strings.Contains(stderr, "-expire") {
+					t.Errorf("got stderr %q, want it to name --expire", stderr)
+				}
+				return
+			}
+			if err := tencent.VerifyUserSig(1400000001, "k3y", "alice", strings.TrimSpace(stdout), time.Now()); err != nil {
+				t.Errorf("VerifyUserSig: got %v, want nil", err)
+			}
+		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -69,6 +70,9 @@ func loadConfig(path string) (*Config, error) {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
+			if te := (*yaml.TypeError)(nil); errors.As(err, &te) {
+				return nil, fmt.Errorf("config %s: %s", path, unknownKey.ReplaceAllString(strings.Join(te.Errors, "; "), "unknown key $1"))
+			}
 			return nil, fmt.Errorf("config %s: %w", path, err)
 		}
 	}
@@ -79,6 +83,20 @@ func loadConfig(path string) (*Config, error) {
 		cfg.Store = defaultStore
 	}
 	return cfg, nil
+}
+
+// unknownKey matches yaml's words for a key Config does not have.
+var unknownKey = regexp.MustCompile(`field (\S+) not found in type \S+`)
+
+// check validates c and returns its apps as a directory (empty when none is
+// configured) and the SQLite file of its store.
+func (c *Config) check() (roomd.Apps, string, error) {
+	path, ok := storePath(c.Store)
+	if !ok {
+		return nil, "", fmt.Errorf("config: store %q: only sqlite:PATH is supported", c.Store)
+	}
+	apps, err := c.apps()
+	return apps, path, err
 }
 
 // apps validates the configured apps and returns them as a directory.
@@ -115,38 +133,48 @@ func storePath(store string) (string, bool) {
 	return store, true
 }
 
+// devAppInfo is the development app and where it is kept.
+type devAppInfo struct {
+	app     AppConfig
+	created bool   // made by this start
+	path    string // the dev-app.json file
+}
+
 // devApp returns the development app kept in dir, creating it on first use:
 // a random id and secret, admin "administrator", the vendors' rate limits.
-// created reports whether it was made now.
-func devApp(dir string) (app AppConfig, created bool, err error) {
-	path := filepath.Join(dir, devAppFile)
-	data, err := os.ReadFile(path)
+// Its file is made 0600: the secret is in it.
+func devApp(dir string) (*devAppInfo, error) {
+	dev := &devAppInfo{path: filepath.Join(dir, devAppFile)}
+	data, err := os.ReadFile(dev.path)
 	if err == nil {
-		if err := json.Unmarshal(data, &app); err != nil || app.ID == 0 || app.Secret == "" {
-			return app, false, fmt.Errorf("%s is damaged; remove it to make a new development app", path)
+		if err := json.Unmarshal(data, &dev.app); err != nil || dev.app.ID == 0 || dev.app.Secret == "" || len(dev.app.Admins) == 0 {
+			return nil, fmt.Errorf("%s is damaged; remove it to make a new development app", dev.path)
 		}
-		return app, false, nil
+		if fi, err := os.Stat(dev.path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(dev.path, 0o600); err != nil {
+				return nil, fmt.Errorf("cannot make %s private (0600): %w", dev.path, pathCause(err))
+			}
+		}
+		return dev, nil
 	}
 	if !errors.Is(err, os.ErrNotExist) {
-		return app, false, err
+		return nil, fmt.Errorf("cannot read %s: %w", dev.path, pathCause(err))
 	}
 	var b [20]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return app, false, err
+		return nil, err
 	}
-	app = AppConfig{
+	dev.app = AppConfig{
 		ID:     1_000_000_000 + binary.BigEndian.Uint32(b[:4])%1_000_000_000,
 		Secret: hex.EncodeToString(b[4:]),
 		Admins: []string{"administrator"},
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return app, false, err
+	data, _ = json.MarshalIndent(dev.app, "", "  ")
+	if err := os.WriteFile(dev.path, append(data, '\n'), 0o600); err != nil {
+		return nil, fmt.Errorf("cannot write %s: %w", dev.path, pathCause(err))
 	}
-	data, _ = json.MarshalIndent(app, "", "  ")
-	if err := os.WriteFile(path, append(data, '\n'), 0o600); err != nil {
-		return app, false, err
-	}
-	return app, true, nil
+	dev.created = true
+	return dev, nil
 }
 
 func parseLevel(s string) (slog.Level, error) {

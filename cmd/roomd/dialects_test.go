@@ -26,6 +26,7 @@ type tencentAnswer struct {
 	ErrorCode    int
 	ErrorInfo    string
 	RequestId    string
+	FailAccounts []string // multiaccount_import's accounts not imported
 	Response     struct {
 		RoomInfo struct {
 			RoomId        string
@@ -52,7 +53,7 @@ func tencentCall(tb testing.TB, base, command string, body any) (tencentAnswer, 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		return ans, err
 	}
@@ -259,18 +260,28 @@ func checkInvariants(t *testing.T, path string, rooms []string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	svc := roomd.NewService(db, nil, nil)
-	ctx := context.Background()
+	for _, p := range roomProblems(context.Background(), roomd.NewService(db, nil, nil), rooms) {
+		t.Error(p)
+	}
+}
+
+// roomProblems checks each room: a live room has exactly one owner, the
+// room's owner, who is a member; every room's event log is gapless and, when
+// the room is live, as long as the room's seq. It returns what is wrong.
+func roomProblems(ctx context.Context, svc *roomd.Service, rooms []string) []string {
+	var problems []string
 	for _, id := range rooms {
 		room, err := svc.Room(ctx, 777, id)
 		live := err == nil
 		if err != nil && roomd.ErrorCode(err) != roomd.ENOROOM {
-			t.Fatal(err)
+			problems = append(problems, fmt.Sprintf("room %s: %v", id, err))
+			continue
 		}
 		if live {
 			members, _, err := svc.Members(ctx, 777, id, 0, 1000)
 			if err != nil {
-				t.Fatal(err)
+				problems = append(problems, fmt.Sprintf("room %s: members: %v", id, err))
+				continue
 			}
 			var owners []string
 			for _, m := range members {
@@ -279,22 +290,25 @@ func checkInvariants(t *testing.T, path string, rooms []string) {
 				}
 			}
 			if len(owners) != 1 || owners[0] != room.Owner {
-				t.Errorf("room %s: got owners %v and room owner %q, want exactly the room owner", id, owners, room.Owner)
+				problems = append(problems, fmt.Sprintf("room %s: got owners %v and room owner %q, want exactly the room owner", id, owners, room.Owner))
 			}
 		}
 		events, err := svc.Events(ctx, 777, id, 0, 1_000_000)
 		if err != nil {
-			t.Fatal(err)
+			problems = append(problems, fmt.Sprintf("room %s: events: %v", id, err))
+			continue
 		}
 		for i, e := range events {
 			if e.Seq != int64(i+1) {
-				t.Fatalf("room %s: event %d has seq %d, want %d (no gaps)", id, i, e.Seq, i+1)
+				problems = append(problems, fmt.Sprintf("room %s: event %d has seq %d, want %d (no gaps)", id, i, e.Seq, i+1))
+				break
 			}
 		}
 		if live && int64(len(events)) != room.Seq {
-			t.Errorf("room %s: got %d events, want room seq %d", id, len(events), room.Seq)
+			problems = append(problems, fmt.Sprintf("room %s: got %d events, want room seq %d", id, len(events), room.Seq))
 		}
 	}
+	return problems
 }
 
 // TestMetricsAndRequestLog: /metrics counts requests by dialect, action and
@@ -324,16 +338,30 @@ func TestMetricsAndRequestLog(t *testing.T) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
-	var found bool
-	re := regexp.MustCompile(`"request_id":"` + regexp.QuoteMeta(ans.RequestId) + `"`)
+	line := ""
+	re := regexp.MustCompile(`(?m)^.*"request_id":"` + regexp.QuoteMeta(ans.RequestId) + `".*$`)
 	for range 50 { // the log line is written just after the answer; allow it a moment
-		if found = re.MatchString(p.logText()); found {
+		if line = re.FindString(p.logText()); line != "" {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if !found {
-		t.Errorf("no log line with request_id %s in:\n%s", ans.RequestId, p.logText())
+	if line == "" {
+		t.Fatalf("no log line with request_id %s in:\n%s", ans.RequestId, p.logText())
+	}
+	var rec struct {
+		Remote     string
+		DurationMS *float64 `json:"duration_ms"`
+		Path       string
+	}
+	if err := json.Unmarshal([]byte(line), &rec); err != nil {
+		t.Fatalf("log line %s: %v", line, err)
+	}
+	if !regexp.MustCompile(`^127\.0\.0\.1:\d+$`).MatchString(rec.Remote) || rec.DurationMS == nil || *rec.DurationMS <= 0 || *rec.DurationMS > 30_000 {
+		t.Errorf("log line %s: got remote %q and duration_ms %v, want the client's 127.0.0.1:PORT and a number of milliseconds in (0, 30000]", line, rec.Remote, rec.DurationMS)
+	}
+	if strings.Contains(line, "sdkappid=") || !strings.HasPrefix(rec.Path, "/v4/") || strings.ContainsAny(rec.Path, "?&") {
+		t.Errorf("log line %s: got path %q, want the path alone, without the query", line, rec.Path)
 	}
 	if strings.Contains(p.logText(), "usersig=") || strings.Contains(p.logText(), crashSecret) {
 		t.Errorf("a UserSig or the secret appears in the logs")

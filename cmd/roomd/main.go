@@ -3,12 +3,17 @@
 //
 // Usage:
 //
-//	roomd serve [--config FILE] [--listen ADDR] [--store DSN]
+//	roomd serve [--config FILE] [--listen ADDR] [--store sqlite:PATH]
 //	roomd sign zego --app ID --secret S ACTION key=value...
 //	roomd sign tencent --app ID --secret KEY [--admin ID] COMMAND '{json}'
 //	roomd usersig --app ID --secret KEY --user ID [--expire SECONDS]
 //	roomd bench [flags]
 //	roomd version
+//
+// "roomd COMMAND -h" prints a command's usage and exits 0. A mistake in the
+// command line exits 2; a failure at run time (a taken port, a data directory
+// that cannot be created, a store another roomd holds, a bad config) prints
+// one line "roomd: ..." on stderr and exits 1.
 package main
 
 import (
@@ -20,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 )
 
@@ -30,15 +36,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "roomd:", err)
-		}
-		os.Exit(2)
-	}
+	os.Exit(exitCode(err, os.Stderr))
 }
 
-const usage = `roomd: a self-hosted room and group server (ZEGOCLOUD ZIM and Tencent room engine APIs)
+const usage = `usage: roomd COMMAND [flags]
+
+roomd: a self-hosted room and group server (ZEGOCLOUD ZIM and Tencent room engine APIs)
 
 commands:
   serve     run the server (no config needed: embedded store, development app)
@@ -46,13 +49,56 @@ commands:
   usersig   print a Tencent UserSig
   bench     measure ownership transfers against the /healthz ceiling
   version   print the version
+  help      print this, or "roomd help COMMAND" a command's usage
 run "roomd COMMAND -h" for a command's flags
 `
 
+const versionUsage = `usage: roomd version
+
+prints roomd's version, the Go version it was built with and its revision.
+`
+
+// usageError is a mistake in the command line: main prints it and exits 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// usagef returns a usageError.
+func usagef(format string, a ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, a...)}
+}
+
+// exitCode prints err, if any, as one line on stderr and returns the exit
+// code: 0 for success or a usage asked for with -h, 2 for a usage error, 1
+// for any other failure.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "roomd:", oneLine(err.Error()))
+	if ue := (*usageError)(nil); errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+// oneLine joins the lines of a message (a YAML error, say) into one.
+func oneLine(s string) string {
+	var parts []string
+	for l := range strings.Lines(s) {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// run runs the command line args. It returns flag.ErrHelp when it printed a
+// usage that was asked for, and a *usageError for a mistake in args.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return flag.ErrHelp
+		return usagef("a command is required")
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
@@ -64,15 +110,71 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "bench":
 		return runBench(ctx, rest, stdout, stderr)
 	case "version":
+		fs := flag.NewFlagSet("version", flag.ContinueOnError)
+		if err := parseFlags(fs, versionUsage, rest, stdout, stderr); err != nil {
+			return err
+		}
+		if fs.NArg() > 0 {
+			return usagef("version: unexpected argument %q", fs.Arg(0))
+		}
 		fmt.Fprintln(stdout, "roomd", buildVersion())
 		return nil
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
+		if len(rest) > 0 && !helpAsked(rest) {
+			return run(ctx, []string{rest[0], "-h"}, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return nil
 	default:
 		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", cmd)
+		return usagef("unknown command %q", cmd)
 	}
+}
+
+// parseFlags parses args with fs, whose usage is text followed by the flags.
+// -h or --help prints that usage on stdout and returns flag.ErrHelp; a bad
+// flag prints it on stderr and returns a usage error.
+func parseFlags(fs *flag.FlagSet, text string, args []string, stdout, stderr io.Writer) error {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		printUsage(stdout, fs, text)
+		return flag.ErrHelp
+	default:
+		printUsage(stderr, fs, text)
+		return usagef("%s: %v", fs.Name(), err)
+	}
+}
+
+// printUsage writes text and then fs's flags to w.
+func printUsage(w io.Writer, fs *flag.FlagSet, text string) {
+	fmt.Fprint(w, text)
+	fs.SetOutput(w)
+	defer fs.SetOutput(io.Discard)
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprintln(w, "\nflags:")
+		fs.PrintDefaults()
+	}
+}
+
+// helpAsked reports whether args ask for help before their first non-flag
+// argument, as the flag package reads them.
+func helpAsked(args []string) bool {
+	for _, a := range args {
+		switch {
+		case a == "-h" || a == "-help" || a == "--help":
+			return true
+		case a == "--" || !strings.HasPrefix(a, "-"):
+			return false
+		}
+	}
+	return false
 }
 
 func buildVersion() string {

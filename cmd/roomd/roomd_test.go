@@ -11,15 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/roomd/roomd"
-	"github.com/roomd/roomd/sqlite"
 	"github.com/roomd/roomd/zego"
 )
 
@@ -141,6 +138,10 @@ func (p *proc) wait(tb testing.TB) error {
 	}
 }
 
+// testClient is the HTTP client of the tests' API calls: no call waits more
+// than 30s.
+var testClient = &http.Client{Timeout: 30 * time.Second}
+
 // zegoCall makes one signed ZEGO call and decodes the answer into out.
 func zegoCall(tb testing.TB, base string, app uint32, secret, action string, query map[string]string, body any, out any) error {
 	tb.Helper()
@@ -148,7 +149,7 @@ func zegoCall(tb testing.TB, base string, app uint32, secret, action string, que
 	if err != nil {
 		tb.Fatal(err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		return err
 	}
@@ -178,23 +179,29 @@ func MustZEGO(tb testing.TB, base string, app uint32, secret, action string, que
 	return ans
 }
 
-// TestQuickstart follows the README: serve with no config, then a call made
-// with the printed development app through `roomd sign`.
+// TestQuickstart follows the README: serve with no config, then run the
+// banner's try: line, from another directory, and the curl it prints.
 func TestQuickstart(t *testing.T) {
 	dir := t.TempDir()
 	p := MustStartRoomd(t, dir)
-	m := p.stdout.waitFor(regexp.MustCompile(`AppId / SDKAppID:\s+(\d+)[\s\S]*ServerSecret / secret key:\s+([0-9a-f]+)\n`))
+	m := p.stdout.waitFor(regexp.MustCompile(`AppId / SDKAppID:\s+(\d+)[\s\S]*ServerSecret / secret key:\s+([0-9a-f]+)\n[\s\S]*try: (.+)\n`))
 	if m == nil {
 		t.Fatalf("development app not printed; stdout:\n%s", p.stdout)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "roomd-data", "dev-app.json")); err != nil {
 		t.Fatalf("development app not kept in roomd-data: %v", err)
 	}
-	out, err := exec.Command(roomdBin, "sign", "zego", "--addr", p.addr, "--app", m[1], "--secret", m[2], "QueryAppGroupList", "Limit=10").Output()
-	if err != nil {
-		t.Fatalf("roomd sign: %v", err)
+	// The try: line names the running binary and the port roomd really got.
+	if want := roomdBin + " sign zego --addr " + p.addr + " "; !strings.HasPrefix(m[3], want) {
+		t.Fatalf("try: line: got %q, want it to start with %q", m[3], want)
 	}
-	resp, err := http.DefaultClient.Do(curlRequest(t, string(out)))
+	sh := exec.Command("sh", "-c", m[3])
+	sh.Dir = t.TempDir() // outside the checkout
+	out, err := sh.Output()
+	if err != nil {
+		t.Fatalf("running the try: line %q: %v", m[3], err)
+	}
+	resp, err := testClient.Do(curlRequest(t, string(out)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,113 +272,6 @@ func seedGroups(tb testing.TB, base string, groups, members int) [][]string {
 	return all
 }
 
-// TestCrashKeepsAcknowledgedTransfers kills roomd with SIGKILL while
-// transfers are being acknowledged, restarts it, and finds every
-// acknowledged transfer.
-func TestCrashKeepsAcknowledgedTransfers(t *testing.T) {
-	dir := t.TempDir()
-	cfg := writeConfig(t, dir)
-	p := MustStartRoomd(t, dir, "--config", cfg)
-	const groups, members = 8, 4
-	users := seedGroups(t, p.addr, groups, members)
-
-	type track struct {
-		acked    []string // new owners of acknowledged transfers, in order
-		inflight string   // target of the transfer under way when the process died
-	}
-	tracks := make([]track, groups)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var wg sync.WaitGroup
-	var ackMu sync.Mutex
-	acks := 0
-	enough := make(chan struct{})
-	for g := range groups {
-		wg.Go(func() {
-			tr := &tracks[g]
-			owner := 0
-			for i := 0; i < 100000 && ctx.Err() == nil; i++ {
-				next := (owner + 1) % members
-				tr.inflight = users[g][next]
-				var ans codeAnswer
-				err := zegoCall(t, p.addr, 777, crashSecret, "TransferGroupOwner",
-					map[string]string{"FromUserId": users[g][owner], "GroupId": fmt.Sprintf("g%d", g), "NewOwner": users[g][next]}, nil, &ans)
-				if err != nil {
-					return // the process is gone; the last transfer may or may not have committed
-				}
-				if ans.Code != 0 {
-					t.Errorf("group %d: transfer answered code %d (%s)", g, ans.Code, ans.Message)
-					return
-				}
-				tr.acked = append(tr.acked, users[g][next])
-				tr.inflight = ""
-				owner = next
-				ackMu.Lock()
-				if acks++; acks == 400 {
-					close(enough)
-				}
-				ackMu.Unlock()
-			}
-		})
-	}
-	select {
-	case <-enough:
-	case <-ctx.Done():
-		t.Fatal("fewer than 400 transfers acknowledged in 20s")
-	}
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
-	_ = p.wait(t)
-
-	p2 := MustStartRoomd(t, dir, "--config", cfg)
-	total := 0
-	for g := range groups {
-		tr := tracks[g]
-		total += len(tr.acked)
-		want := tr.acked[len(tr.acked)-1]
-		ans := MustZEGO(t, p2.addr, 777, crashSecret, "QueryGroupInfo", nil, map[string]string{"FromUserId": users[g][0], "GroupId": fmt.Sprintf("g%d", g)})
-		if ans.GroupOwner != want && ans.GroupOwner != tr.inflight {
-			t.Errorf("group %d after restart: got owner %q, want %q (last acknowledged) or %q (in flight at the kill)", g, ans.GroupOwner, want, tr.inflight)
-		}
-	}
-	_ = p2.cmd.Process.Signal(syscall.SIGTERM)
-	if err := p2.wait(t); err != nil {
-		t.Fatalf("exit after SIGTERM: %v", err)
-	}
-	// Every acknowledged transfer is in the event log, in order; after them
-	// at most the one that was in flight.
-	db, err := sqlite.Open(filepath.Join(dir, "data", "roomd.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	svc := roomd.NewService(db, nil, nil)
-	for g := range groups {
-		events, err := svc.Events(context.Background(), 777, fmt.Sprintf("g%d", g), 0, 1_000_000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var logged []string
-		for _, e := range events {
-			if e.Type == roomd.EventOwnerChanged {
-				var p roomd.OwnerPayload
-				if err := json.Unmarshal(e.Payload, &p); err != nil {
-					t.Fatal(err)
-				}
-				logged = append(logged, p.To)
-			}
-		}
-		acked := tracks[g].acked
-		extra := len(logged) - len(acked)
-		if extra < 0 || extra > 1 || !slices.Equal(logged[:len(acked)], acked) || (extra == 1 && logged[len(acked)] != tracks[g].inflight) {
-			t.Errorf("group %d: event log has owners %v, want the %d acknowledged %v and at most the in-flight %q", g, logged, len(acked), acked, tracks[g].inflight)
-		}
-	}
-	t.Logf("%d transfers acknowledged before SIGKILL; all found after restart, in the event log in order", total)
-}
-
 // TestGracefulShutdown sends SIGTERM while requests are in flight: roomd
 // answers them, exits 0 and closes its store.
 func TestGracefulShutdown(t *testing.T) {
@@ -410,32 +310,5 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if logs := p.logText(); !strings.Contains(logs, `"msg":"stopped"`) {
 		t.Errorf("no clean stop in the logs:\n%s", logs)
-	}
-}
-
-// TestBadConfig: a config roomd cannot use stops it with a clear message.
-func TestBadConfig(t *testing.T) {
-	dir := t.TempDir()
-	cases := map[string]string{
-		"UnknownField":   "listen: 127.0.0.1:0\nlisten_typo: x\n",
-		"NoSecret":       "apps:\n  - id: 5\n",
-		"BadRateLimits":  "apps:\n  - id: 5\n    secret: s\n    rate_limits: sometimes\n",
-		"DuplicateApp":   "apps:\n  - id: 5\n    secret: s\n  - id: 5\n    secret: t\n",
-		"PostgresNotYet": "store: postgres://127.0.0.1/roomd\napps:\n  - id: 5\n    secret: s\n",
-	}
-	for name, body := range cases {
-		t.Run(name, func(t *testing.T) {
-			path := filepath.Join(dir, name+".yaml")
-			if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			out, err := exec.Command(roomdBin, "serve", "--config", path, "--listen", "127.0.0.1:0").CombinedOutput()
-			if err == nil {
-				t.Fatalf("got success, want an error exit; output:\n%s", out)
-			}
-			if !strings.Contains(string(out), "config") && !strings.Contains(string(out), "store") {
-				t.Errorf("got %q, want a message naming the config problem", out)
-			}
-		})
 	}
 }

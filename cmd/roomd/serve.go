@@ -2,12 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"runtime/debug"
+	"strings"
 
 	"github.com/roomd/roomd"
 	"github.com/roomd/roomd/metrics"
@@ -17,14 +24,23 @@ import (
 	"github.com/roomd/roomd/zego"
 )
 
+const serveUsage = `usage: roomd serve [--config FILE] [--listen ADDR] [--store sqlite:PATH]
+
+runs the server. With no apps configured it serves a development app, kept
+in dev-app.json beside the database, and prints its id and secret once the
+port and the store are open. SIGINT or SIGTERM stops it gracefully.
+`
+
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "YAML config `file` (optional)")
-	listen := fs.String("listen", "", "address to listen on (overrides the config; default "+defaultListen+")")
-	store := fs.String("store", "", "store: sqlite:PATH (overrides the config; default "+defaultStore+")")
-	if err := fs.Parse(args); err != nil {
+	listen := fs.String("listen", "", "`address` to listen on (overrides the config; default "+defaultListen+")")
+	store := fs.String("store", "", "`store`: sqlite:PATH (overrides the config; default "+defaultStore+")")
+	if err := parseFlags(fs, serveUsage, args, stdout, stderr); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("serve: unexpected argument %q", fs.Arg(0))
 	}
 	cfg, err := loadConfig(*configPath)
 	if err != nil {
@@ -36,34 +52,29 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *store != "" {
 		cfg.Store = *store
 	}
+	// Everything the config can get wrong is refused before anything is opened.
+	if _, _, err := cfg.check(); err != nil {
+		return err
+	}
 	level, err := parseLevel(cfg.LogLevel)
 	if err != nil {
 		return fmt.Errorf("config: log_level: %w", err)
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	if len(cfg.Apps) == 0 {
-		path, ok := storePath(cfg.Store)
-		if !ok {
-			return fmt.Errorf("config: no apps configured")
-		}
-		app, created, err := devApp(filepath.Dir(path))
-		if err != nil {
-			return err
-		}
-		cfg.Apps = []AppConfig{app}
-		printDevApp(stdout, app, created, filepath.Join(filepath.Dir(path), devAppFile), cfg.Listen)
+	ln, err := listenTCP(cfg.Listen)
+	if err != nil {
+		return err
 	}
 	n, err := build(cfg, log)
 	if err != nil {
+		ln.Close()
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		n.close()
-		return err
+	if n.dev != nil {
+		printDevApp(stdout, n.dev, selfCommand(), clientAddr(ln.Addr()))
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "store", cfg.Store, "apps", len(cfg.Apps), "version", version)
+	log.Info("listening", "addr", ln.Addr().String(), "store", cfg.Store, "apps", len(n.apps), "version", version)
 	err = n.server.Serve(ctx, ln)
 	log.Info("shutting down")
 	if cerr := n.close(); cerr != nil && err == nil {
@@ -73,6 +84,30 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return err
 }
 
+// listenTCP listens on addr; its error names the address and the cause only.
+func listenTCP(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		cause := err
+		if se := (*os.SyscallError)(nil); errors.As(err, &se) {
+			cause = se.Err
+		} else if oe := (*net.OpError)(nil); errors.As(err, &oe) {
+			cause = oe.Err
+		}
+		return nil, fmt.Errorf("cannot listen on %s: %w", addr, cause)
+	}
+	return ln, nil
+}
+
+// clientAddr is the address a client on this machine reaches ln at: an
+// unspecified host (0.0.0.0 or ::) becomes 127.0.0.1.
+func clientAddr(a net.Addr) string {
+	if t, ok := a.(*net.TCPAddr); ok && t.IP.IsUnspecified() {
+		return net.JoinHostPort("127.0.0.1", fmt.Sprint(t.Port))
+	}
+	return a.String()
+}
+
 // node is one assembled roomd: store, service, dialects, server, metrics.
 type node struct {
 	store   roomd.Store
@@ -80,44 +115,134 @@ type node struct {
 	metrics *metrics.Metrics
 	server  *server.Server
 	apps    roomd.Apps
+	dev     *devAppInfo // the development app, when no apps are configured
 }
 
-// build assembles a node from cfg. This is the only place where the
+// build assembles a node from cfg: it opens the store, then, when cfg
+// configures no apps, reads or creates the development app in the store's
+// directory, then makes the handlers. This is the only place where the
 // adapters meet.
 func build(cfg *Config, log *slog.Logger) (*node, error) {
-	apps, err := cfg.apps()
+	apps, path, err := cfg.check()
 	if err != nil {
 		return nil, err
-	}
-	path, ok := storePath(cfg.Store)
-	if !ok {
-		return nil, fmt.Errorf("config: store %q: only sqlite:PATH is supported", cfg.Store)
 	}
 	m := metrics.New()
-	db, err := sqlite.Open(path, sqlite.Options{OnCommit: m.ObserveCommit, Logger: log})
+	db, err := openStore(path, sqlite.Options{OnCommit: m.ObserveCommit, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	svc := roomd.NewService(db, nil, nil)
-	srv := server.New(log, m, server.Routes{
-		ZEGO:    zego.NewHandler(svc, apps, zego.Options{Logger: log}),
-		Tencent: tencent.NewHandler(svc, apps, tencent.Options{Logger: log}),
+	n := &node{store: db, metrics: m, apps: apps}
+	if len(apps) == 0 {
+		if n.dev, err = devApp(filepath.Dir(path)); err != nil {
+			db.Close()
+			return nil, err
+		}
+		a := n.dev.app
+		apps[a.ID] = &roomd.App{ID: a.ID, Secret: a.Secret, Admins: a.Admins}
+	}
+	n.svc = roomd.NewService(db, nil, nil)
+	n.server = server.New(log, m, server.Routes{
+		ZEGO:    zego.NewHandler(n.svc, apps, zego.Options{Logger: log}),
+		Tencent: tencent.NewHandler(n.svc, apps, tencent.Options{Logger: log}),
 		Metrics: m.Handler(),
 	})
-	return &node{store: db, svc: svc, metrics: m, server: srv, apps: apps}, nil
+	return n, nil
+}
+
+// openStore creates the store's directory (0700) and opens the store. A
+// directory that cannot be created or written is said in one line.
+func openStore(path string, opts sqlite.Options) (*sqlite.DB, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create data directory %s: %w", dir, pathCause(err))
+	}
+	db, err := sqlite.Open(path, opts)
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("cannot write to data directory %s: %w", dir, pathCause(err))
+	}
+	return db, err
+}
+
+// pathCause returns the cause of a file system error: "permission denied"
+// rather than "mkdir /a/b: permission denied".
+func pathCause(err error) error {
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func (n *node) close() error { return n.store.Close() }
 
-func printDevApp(w io.Writer, app AppConfig, created bool, path, listen string) {
+// printDevApp prints the development app banner; self is how to run this
+// roomd (see selfCommand) and addr where it listens.
+func printDevApp(w io.Writer, dev *devAppInfo, self, addr string) {
 	state := "kept in"
-	if created {
+	if dev.created {
 		state = "created; kept in"
 	}
+	app := dev.app
 	fmt.Fprintf(w, `roomd: no apps configured, serving the development app (%s %s)
   AppId / SDKAppID:          %d
   ServerSecret / secret key: %s
   Tencent admin identifier:  %s
-  try: go run ./cmd/roomd sign zego --addr http://%s --app %d --secret %s QueryAppGroupList Limit=10
-`, state, path, app.ID, app.Secret, app.Admins[0], listen, app.ID, app.Secret)
+  try: %s sign zego --addr http://%s --app %d --secret %s QueryAppGroupList Limit=10
+`, state, dev.path, app.ID, app.Secret, app.Admins[0], self, addr, app.ID, app.Secret)
+}
+
+// selfCommand is how to run this roomd again from any directory, for the
+// banner's "try:" line: the running binary's name when the shell finds this
+// binary by that name, else its absolute path. Under `go run` the binary is
+// a temporary one, so it is the go run command that built it: "go run
+// ./cmd/roomd" from the module's root, "go run IMPORTPATH" elsewhere in the
+// checkout, "go run IMPORTPATH@VERSION" for a released version.
+func selfCommand() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "roomd"
+	}
+	bi, _ := debug.ReadBuildInfo()
+	if builtByGoRun(exe) && bi != nil && bi.Path != "" {
+		if v := bi.Main.Version; v != "" && v != "(devel)" {
+			return "go run " + bi.Path + "@" + v
+		}
+		if _, err := os.Stat(filepath.Join("cmd", "roomd", "main.go")); err == nil {
+			return "go run ./cmd/roomd"
+		}
+		return "go run " + bi.Path
+	}
+	name := filepath.Base(exe)
+	if found, err := exec.LookPath(name); err == nil && sameFile(found, exe) {
+		return name
+	}
+	return shellWord(exe)
+}
+
+// builtByGoRun reports whether exe is a binary `go run` built: one in a
+// temporary go-build*/b*/exe/ directory, or one go run keeps in the build
+// cache (GOCACHE/xx/HASH-d/).
+func builtByGoRun(exe string) bool {
+	dir := filepath.Dir(exe)
+	if filepath.Base(dir) == "exe" && strings.HasPrefix(filepath.Base(filepath.Dir(filepath.Dir(dir))), "go-build") {
+		return true
+	}
+	return goCacheEntry.MatchString(filepath.Base(dir)) && goCacheShard.MatchString(filepath.Base(filepath.Dir(dir)))
+}
+
+// goCacheEntry and goCacheShard match the directories of the build cache
+// where go run keeps the executables it built.
+var (
+	goCacheEntry = regexp.MustCompile(`^[0-9a-f]{64}-d$`)
+	goCacheShard = regexp.MustCompile(`^[0-9a-f]{2}$`)
+)
+
+// sameFile reports whether the paths a and b name one file.
+func sameFile(a, b string) bool {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
 }

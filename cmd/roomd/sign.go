@@ -2,10 +2,10 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -26,16 +26,19 @@ parameters go in the query; for POST actions they make the JSON body
 func runSign(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, signUsage)
-		return flag.ErrHelp
+		return usagef("sign: zego or tencent is required")
 	}
 	switch args[0] {
 	case "zego":
 		return signZEGO(args[1:], stdout, stderr)
 	case "tencent":
 		return signTencent(args[1:], stdout, stderr)
+	case "-h", "-help", "--help":
+		fmt.Fprint(stdout, signUsage)
+		return flag.ErrHelp
 	default:
 		fmt.Fprint(stderr, signUsage)
-		return fmt.Errorf("sign: unknown dialect %q (zego or tencent)", args[0])
+		return usagef("sign: unknown dialect %q (zego or tencent)", args[0])
 	}
 }
 
@@ -47,10 +50,8 @@ type signFlags struct {
 	addr   *string
 }
 
-func newSignFlags(name string, stderr io.Writer) *signFlags {
+func newSignFlags(name string) *signFlags {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, signUsage); fs.PrintDefaults() }
 	return &signFlags{
 		fs:     fs,
 		app:    fs.Uint("app", 0, "AppId / SDKAppID"),
@@ -59,28 +60,28 @@ func newSignFlags(name string, stderr io.Writer) *signFlags {
 	}
 }
 
-func (f *signFlags) parse(args []string) error {
-	if err := f.fs.Parse(args); err != nil {
+func (f *signFlags) parse(args []string, stdout, stderr io.Writer) error {
+	if err := parseFlags(f.fs, signUsage, args, stdout, stderr); err != nil {
 		return err
 	}
 	if *f.app == 0 || *f.app > 1<<32-1 || *f.secret == "" {
-		return errors.New("sign: --app (a uint32) and --secret are required")
+		return usagef("%s: --app (a uint32) and --secret are required", f.fs.Name())
 	}
 	if f.fs.NArg() == 0 {
-		return errors.New("sign: the action or command is missing")
+		return usagef("%s: the action or command is missing", f.fs.Name())
 	}
 	return nil
 }
 
 func signZEGO(args []string, stdout, stderr io.Writer) error {
-	f := newSignFlags("sign zego", stderr)
-	if err := f.parse(args); err != nil {
+	f := newSignFlags("sign zego")
+	if err := f.parse(args, stdout, stderr); err != nil {
 		return err
 	}
 	action, params := f.fs.Arg(0), f.fs.Args()[1:]
 	method, ok := zego.ActionMethod(action)
 	if !ok {
-		return fmt.Errorf("sign: unknown ZEGO action %q", action)
+		return usagef("sign zego: unknown ZEGO action %q", action)
 	}
 	q := zego.SignedQuery(uint32(*f.app), *f.secret, action, time.Now())
 	var body []byte
@@ -88,7 +89,7 @@ func signZEGO(args []string, stdout, stderr io.Writer) error {
 		for _, p := range params {
 			k, v, ok := strings.Cut(p, "=")
 			if !ok {
-				return fmt.Errorf("sign: %q is not key=value", p)
+				return usagef("sign zego: %q is not key=value", p)
 			}
 			q.Add(k, v)
 		}
@@ -103,17 +104,20 @@ func signZEGO(args []string, stdout, stderr io.Writer) error {
 }
 
 func signTencent(args []string, stdout, stderr io.Writer) error {
-	f := newSignFlags("sign tencent", stderr)
+	f := newSignFlags("sign tencent")
 	admin := f.fs.String("admin", "administrator", "the app administrator identifier to sign as")
-	if err := f.parse(args); err != nil {
+	if err := f.parse(args, stdout, stderr); err != nil {
 		return err
 	}
 	body := []byte("{}")
 	if f.fs.NArg() > 1 {
 		body = []byte(f.fs.Arg(1))
 		if !json.Valid(body) {
-			return errors.New("sign: the body is not valid JSON")
+			return usagef("sign tencent: the body is not valid JSON")
 		}
+	}
+	if f.fs.NArg() > 2 {
+		return usagef("sign tencent: unexpected argument %q (the body is one JSON argument)", f.fs.Arg(2))
 	}
 	sig, err := tencent.GenUserSig(uint32(*f.app), *f.secret, *admin, time.Hour, time.Now())
 	if err != nil {
@@ -121,24 +125,40 @@ func signTencent(args []string, stdout, stderr io.Writer) error {
 	}
 	path, ok := tencent.CommandURL(uint32(*f.app), *admin, sig, f.fs.Arg(0), rand.Uint32())
 	if !ok {
-		return fmt.Errorf("sign: unknown Tencent command %q", f.fs.Arg(0))
+		return usagef("sign tencent: unknown Tencent command %q", f.fs.Arg(0))
 	}
 	fmt.Fprintln(stdout, curl("POST", strings.TrimRight(*f.addr, "/")+path, body))
 	return nil
 }
 
+const userSigUsage = `usage: roomd usersig --app ID --secret KEY --user ID [--expire SECONDS]
+
+prints a Tencent UserSig (TLS sig v2) for the user, signed with the app's
+secret key, valid for --expire seconds from now.
+`
+
+// maxExpire is the longest validity usersig signs: the largest number of
+// seconds a signed 32-bit integer holds (about 68 years), so that the
+// UserSig's TLS.expire fits the int fields of every verifier.
+const maxExpire = math.MaxInt32
+
 func runUserSig(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("usersig", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	app := fs.Uint("app", 0, "SDKAppID")
 	secret := fs.String("secret", "", "secret key")
 	user := fs.String("user", "", "identifier the UserSig is for")
-	expire := fs.Int("expire", 180*24*3600, "validity in seconds")
-	if err := fs.Parse(args); err != nil {
+	expire := fs.Int64("expire", 180*24*3600, "validity in `seconds` (1 to 2147483647)")
+	if err := parseFlags(fs, userSigUsage, args, stdout, stderr); err != nil {
 		return err
 	}
-	if *app == 0 || *app > 1<<32-1 || *secret == "" || *user == "" || *expire <= 0 {
-		return errors.New("usersig: --app (a uint32), --secret, --user and a positive --expire are required")
+	if *app == 0 || *app > 1<<32-1 || *secret == "" || *user == "" {
+		return usagef("usersig: --app (a uint32), --secret and --user are required")
+	}
+	if *expire <= 0 || *expire > maxExpire {
+		return usagef("usersig: --expire %d: want 1 to %d seconds (about 68 years: the largest a 32-bit TLS.expire holds)", *expire, maxExpire)
+	}
+	if fs.NArg() > 0 {
+		return usagef("usersig: unexpected argument %q", fs.Arg(0))
 	}
 	sig, err := tencent.GenUserSig(uint32(*app), *secret, *user, time.Duration(*expire)*time.Second, time.Now())
 	if err != nil {
@@ -153,7 +173,7 @@ func runUserSig(args []string, stdout, stderr io.Writer) error {
 func jsonBody(params []string) ([]byte, error) {
 	if len(params) == 1 && strings.HasPrefix(strings.TrimSpace(params[0]), "{") {
 		if !json.Valid([]byte(params[0])) {
-			return nil, errors.New("sign: the body is not valid JSON")
+			return nil, usagef("sign zego: the body is not valid JSON")
 		}
 		return []byte(params[0]), nil
 	}
@@ -162,14 +182,14 @@ func jsonBody(params []string) ([]byte, error) {
 		if k, v, ok := strings.Cut(p, ":="); ok && !strings.Contains(k, "=") {
 			var raw json.RawMessage
 			if err := json.Unmarshal([]byte(v), &raw); err != nil {
-				return nil, fmt.Errorf("sign: %s: %v", k, err)
+				return nil, usagef("sign zego: %s: %v", k, err)
 			}
 			obj[k] = raw
 			continue
 		}
 		k, v, ok := strings.Cut(p, "=")
 		if !ok {
-			return nil, fmt.Errorf("sign: %q is not key=value", p)
+			return nil, usagef("sign zego: %q is not key=value", p)
 		}
 		if name, isArray := strings.CutSuffix(k, "[]"); isArray {
 			list, _ := obj[name].([]any)
@@ -192,6 +212,16 @@ func curl(method, u string, body []byte) string {
 	return "curl -s -X POST -H 'Content-Type: application/json' " + shellQuote(u) + " -d " + shellQuote(string(body))
 }
 
+// shellWord returns s as one shell word: as it is when no character of it
+// is special to the shell, else quoted.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-+:@%,=") == "" {
+		return s
+	}
+	return shellQuote(s)
+}
+
+// shellQuote returns s single-quoted for the shell.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
