@@ -41,6 +41,7 @@ const (
 	LeaveKicked  = "kicked"
 	LeaveBanned  = "banned"
 	LeaveDeleted = "deleted" // the user's account was deleted
+	LeaveLeft    = "left"    // the user left by themselves (LeaveRoom)
 )
 
 // MemberAdd is one user to add to a room. A zero JoinedAt means now.
@@ -319,4 +320,58 @@ func (s *Service) putMember(ctx context.Context, tx Tx, em *emitter, actor Actor
 	}
 	em.emit(room, actor, EventMemberJoined, MemberPayload{UserID: m.UserID, Role: m.Role})
 	return nil
+}
+
+// EnterRoom makes user a member of a room (role 3), as the room engine's
+// enterRoom does; entering a room one is a member of changes nothing. It
+// returns the room's seq afterwards. Returns ENOROOM if the room does not
+// exist, ENOUSER if the user is not registered, EBANNED if a ban keeps them
+// out, ELIMIT if the room is full.
+func (s *Service) EnterRoom(ctx context.Context, app uint32, roomID, user string) (int64, error) {
+	items, err := s.AddMembers(ctx, Actor{ID: user}, app, roomID, []MemberAdd{{UserID: user}})
+	if err != nil {
+		return 0, err
+	}
+	if len(items) > 0 {
+		return 0, &Error{Code: items[0].Code, Message: items[0].Message}
+	}
+	return s.lastSeq(ctx, app, roomID)
+}
+
+// LeaveRoom removes user from a room by their own wish (member.left with
+// reason "left"), handing ownership on and dismissing the room as
+// RemoveMembers does. It returns the room's seq afterwards. Returns ENOROOM,
+// ENOUSER (not registered) and ENOTMEMBER.
+func (s *Service) LeaveRoom(ctx context.Context, app uint32, roomID, user string) (int64, error) {
+	var seq int64
+	err := s.update(ctx, func(tx Tx, em *emitter) error {
+		actor := Actor{ID: user}
+		if err := checkActor(ctx, tx, app, actor); err != nil {
+			return err
+		}
+		room, err := tx.Room(ctx, app, roomID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Member(ctx, app, roomID, user); err != nil {
+			return err
+		}
+		if err := s.removeMember(ctx, tx, em, actor, room, user, LeaveLeft, ""); err != nil {
+			return err
+		}
+		seq = room.Seq
+		return nil
+	})
+	return seq, err
+}
+
+// lastSeq returns the seq of a room's last event.
+func (s *Service) lastSeq(ctx context.Context, app uint32, roomID string) (int64, error) {
+	var seq int64
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		seq, err = tx.LastSeq(ctx, app, roomID)
+		return err
+	})
+	return seq, err
 }

@@ -38,13 +38,38 @@ func (s *Service) update(ctx context.Context, fn func(tx Tx, em *emitter) error)
 			return nil
 		}
 		events = em.events
-		return tx.AppendEvents(ctx, em.events)
+		if err := tx.AppendEvents(ctx, em.events); err != nil {
+			return err
+		}
+		return recordMemberships(ctx, tx, em.events)
 	})
 	if err != nil {
 		return err
 	}
 	if s.pub != nil && len(events) > 0 {
 		s.pub.Publish(ctx, events)
+	}
+	return nil
+}
+
+// recordMemberships records, from a transaction's events, when users became
+// and stopped being members, so that what each user may read of a room's
+// log is known even after the events that said so are compacted.
+func recordMemberships(ctx context.Context, tx Tx, events []Event) error {
+	for i := range events {
+		e := &events[i]
+		var err error
+		switch e.Type {
+		case EventMemberJoined:
+			err = tx.StartMembership(ctx, e.AppID, e.RoomID, e.Subject(), e.Seq)
+		case EventMemberLeft:
+			err = tx.EndMembership(ctx, e.AppID, e.RoomID, e.Subject(), e.Seq)
+		case EventRoomDismissed:
+			err = tx.EndMembership(ctx, e.AppID, e.RoomID, "", e.Seq)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }

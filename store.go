@@ -33,6 +33,19 @@ type Store interface {
 	UseNonce(ctx context.Context, app uint32, nonce string, now, expires time.Time) (wait func() error, err error)
 	// Close waits for pending updates and releases the store.
 	Close() error
+	// CompactEvents deletes at most limit of the events that r does not
+	// keep at now (see Retention) and returns how many it deleted; fewer
+	// than limit means none was left to delete at now (unless another
+	// compaction ran at the same time). Each room's events go oldest first,
+	// so what a room keeps is always the end of its log and Tx.Events,
+	// asked from before it, returns its first kept event; rooms go in the
+	// order of their oldest event. A room's last event is never deleted.
+	// The deletion is one write transaction, ordered with Updates like one,
+	// and durable when CompactEvents returns. Returns EINVALID if r is
+	// invalid or limit < 1, ctx.Err() if ctx ends before the deletion
+	// starts, and EINTERNAL when the store fails; after an error nothing was
+	// deleted.
+	CompactEvents(ctx context.Context, r Retention, now time.Time, limit int) (deleted int, err error)
 }
 
 // Tx is one transaction of a Store. Writes are only allowed in Update.
@@ -103,7 +116,23 @@ type Tx interface {
 	// the same room. Returns EINTERNAL if a (room, Seq) pair already exists.
 	AppendEvents(ctx context.Context, events []Event) error
 	// Events returns up to limit events of a room with Seq > after, in order.
+	// Events removed by compaction are not returned: the first one returned
+	// may have a Seq above after+1.
 	Events(ctx context.Context, app uint32, room string, after int64, limit int) ([]Event, error)
+	// LastSeq returns the Seq of the last event ever written for a room id,
+	// live, dismissed or never created (0).
+	LastSeq(ctx context.Context, app uint32, room string) (int64, error)
+
+	// StartMembership records that user became a member of room with the
+	// event seq (its member.joined).
+	StartMembership(ctx context.Context, app uint32, room, user string, seq int64) error
+	// EndMembership records that user stopped being a member of room with
+	// the event seq; user "" ends the membership of every member (the room
+	// was dismissed). Ending one that is not open is not an error.
+	EndMembership(ctx context.Context, app uint32, room, user string, seq int64) error
+	// Memberships returns the periods user was a member of room, oldest
+	// first; the current one, if any, has To 0.
+	Memberships(ctx context.Context, app uint32, room, user string) ([]Membership, error)
 
 	// Callback returns the app's callback configuration, or nil when none.
 	Callback(ctx context.Context, app uint32) (*Callback, error)

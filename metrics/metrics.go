@@ -75,6 +75,12 @@ func (m *Metrics) ObserveCommit(batch int, d time.Duration) {
 	m.sync.Observe(d.Seconds())
 }
 
+// AddGauge registers a gauge whose value fn reads at each scrape, such as
+// the number of open gateway connections.
+func (m *Metrics) AddGauge(name, help string, fn func() float64) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, fn))
+}
+
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})

@@ -23,6 +23,7 @@ func TestMetrics(t *testing.T) {
 	if commits != 2 || updates != 20 || sync != 800*time.Microsecond {
 		t.Errorf("Commits: got %d, %d, %s; want 2, 20, 800µs", commits, updates, sync)
 	}
+	m.AddGauge("roomd_test_gauge", "A test gauge.", func() float64 { return 42 })
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
 	resp, err := srv.Client().Get(srv.URL)
@@ -38,6 +39,7 @@ func TestMetrics(t *testing.T) {
 		`roomd_store_commit_batch_size_sum 20`,
 		`roomd_store_commit_seconds_count 2`,
 		`go_goroutines`,
+		`roomd_test_gauge 42`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %q", want)

@@ -25,6 +25,15 @@ type Routes struct {
 	ZEGO    http.Handler // at "/" (the ZEGO API is "/?Action=...")
 	Tencent http.Handler // under "/v4/"
 	Metrics http.Handler // at "/metrics"
+	Gateway Gateway      // at "GET /v1/connect"
+}
+
+// Gateway is the real-time gateway: a handler of long-lived connections
+// that the server closes itself on shutdown.
+type Gateway interface {
+	http.Handler
+	// Shutdown closes every connection and waits, up to ctx, for them to end.
+	Shutdown(ctx context.Context)
 }
 
 // Server serves roomd's HTTP API.
@@ -32,6 +41,7 @@ type Server struct {
 	log     *slog.Logger
 	obs     Observer
 	handler http.Handler
+	gateway Gateway
 	// ShutdownTimeout bounds how long Serve waits for in-flight requests.
 	ShutdownTimeout time.Duration
 }
@@ -43,8 +53,11 @@ type Server struct {
 // carries Action or AppId, else a JSON 404; a JSON 405 for a method other
 // than GET or HEAD on /healthz and /metrics.
 func New(log *slog.Logger, obs Observer, routes Routes) *Server {
-	s := &Server{log: log, obs: obs, ShutdownTimeout: 15 * time.Second}
+	s := &Server{log: log, obs: obs, gateway: routes.Gateway, ShutdownTimeout: 15 * time.Second}
 	mux := http.NewServeMux()
+	if routes.Gateway != nil {
+		mux.Handle("GET /v1/connect", s.recovered(routes.Gateway))
+	}
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("/healthz", s.methodNotAllowed())
 	if routes.Metrics != nil {
@@ -69,6 +82,21 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte("ok\n"))
+}
+
+// recovered turns a panic in h into a logged error instead of a dead process.
+func (s *Server) recovered(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("panic in handler", "panic", p, "path", r.URL.Path)
+			}
+		}()
+		h.ServeHTTP(w, r)
+	})
 }
 
 // api wraps a dialect: it gives the request an Outcome, recovers panics, and
@@ -146,6 +174,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), s.ShutdownTimeout)
 	defer cancel()
+	if s.gateway != nil { // its connections are hijacked: http.Server does not close them
+		s.gateway.Shutdown(sctx)
+	}
 	err := srv.Shutdown(sctx)
 	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		return serr

@@ -48,6 +48,8 @@ func Run(t *testing.T, open func(tb testing.TB) roomd.Store) {
 		{"Events", eventTests},
 		{"Concurrency", concurrencyTests},
 		{"Nonces", nonceTests},
+		{"Retention", retentionTests},
+		{"Feed", feedTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

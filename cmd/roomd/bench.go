@@ -42,9 +42,14 @@ const benchUsage = `usage: roomd bench [flags]
 
 measures ZEGO and Tencent reads and ownership transfers against the /healthz
 ceiling, over a fresh in-process roomd on 127.0.0.1 (or --target)
+
+"roomd bench realtime" measures the real-time gateway instead (-h for more)
 `
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "realtime" {
+		return runBenchRealtime(ctx, args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	target := fs.String("target", "", "base URL of a running roomd (its app must have rate_limits: off); empty starts one in-process on 127.0.0.1 with a fresh SQLite store")
 	app := fs.Uint("app", 0, "app id (with --target)")
@@ -139,9 +144,7 @@ type benchGroup struct {
 func (g *benchGroup) next() int { return (g.owner + 1) % len(g.members) }
 
 func bench(ctx context.Context, c *benchConfig, where string, out io.Writer) error {
-	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		MaxIdleConns: 2 * c.clients, MaxIdleConnsPerHost: 2 * c.clients, DisableCompression: true,
-	}}
+	hc := newBenchHTTPClient(c.clients)
 	defer hc.CloseIdleConnections()
 	b := &benchClient{c: c, hc: hc}
 	groups, err := b.seed(ctx)
@@ -150,11 +153,7 @@ func bench(ctx context.Context, c *benchConfig, where string, out io.Writer) err
 	}
 	fmt.Fprintf(out, "roomd bench: %d clients, %d groups x %d members, %s per phase, target %s\n",
 		c.clients, c.groups, c.members, c.duration, where)
-	// Each client owns groups[i], groups[i+clients], ...
-	owned := make([][]*benchGroup, c.clients)
-	for i, g := range groups {
-		owned[i%c.clients] = append(owned[i%c.clients], g)
-	}
+	owned := ownGroups(groups, c.clients)
 	sig, err := tencent.GenUserSig(c.app, c.secret, c.admin, 24*time.Hour, time.Now())
 	if err != nil {
 		return err
@@ -172,10 +171,7 @@ func bench(ctx context.Context, c *benchConfig, where string, out io.Writer) err
 			gs := owned[client]
 			return b.tencentQuery(ctx, sig, gs[i%len(gs)])
 		}},
-		{"ZEGO TransferGroupOwner", func(ctx context.Context, client, i int) error {
-			gs := owned[client]
-			return b.zegoTransfer(ctx, gs[i%len(gs)])
-		}},
+		{"ZEGO TransferGroupOwner", b.transferLoad(owned)},
 		{"Tencent change_room_owner", func(ctx context.Context, client, i int) error {
 			gs := owned[client]
 			return b.tencentTransfer(ctx, sig, gs[i%len(gs)])
@@ -196,6 +192,33 @@ func bench(ctx context.Context, c *benchConfig, where string, out io.Writer) err
 		}
 	}
 	return b.verify(ctx, groups, out)
+}
+
+// newBenchHTTPClient returns a keep-alive HTTP client for clients
+// concurrent callers.
+func newBenchHTTPClient(clients int) *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		MaxIdleConns: 2 * clients, MaxIdleConnsPerHost: 2 * clients, DisableCompression: true,
+	}}
+}
+
+// ownGroups deals groups out to clients: client i owns groups[i],
+// groups[i+clients], ... (clients ≤ len(groups)).
+func ownGroups(groups []*benchGroup, clients int) [][]*benchGroup {
+	owned := make([][]*benchGroup, clients)
+	for i, g := range groups {
+		owned[i%clients] = append(owned[i%clients], g)
+	}
+	return owned
+}
+
+// transferLoad is drive's load of ZEGO TransferGroupOwner calls: each
+// client moves the owner of its own groups in turn.
+func (b *benchClient) transferLoad(owned [][]*benchGroup) func(ctx context.Context, client, i int) error {
+	return func(ctx context.Context, client, i int) error {
+		gs := owned[client]
+		return b.zegoTransfer(ctx, gs[i%len(gs)])
+	}
 }
 
 // result is what one phase measured.
@@ -367,24 +390,19 @@ func (b *benchClient) tencent(ctx context.Context, sig, command string, body any
 // seed registers groups x members users and creates the groups, with names
 // unique to this run so a running server can be targeted again.
 func (b *benchClient) seed(ctx context.Context) ([]*benchGroup, error) {
-	var tag [3]byte
-	_, _ = rand.Read(tag[:])
-	run := "b" + hex.EncodeToString(tag[:])
+	run := newRunTag()
 	groups := make([]*benchGroup, b.c.groups)
-	var users []map[string]string
+	var users []string
 	for g := range groups {
 		bg := &benchGroup{id: fmt.Sprintf("%s-g%d", run, g)}
 		for m := range b.c.members {
-			id := fmt.Sprintf("%s-g%d-m%d", run, g, m)
-			bg.members = append(bg.members, id)
-			users = append(users, map[string]string{"UserId": id, "UserName": id})
+			bg.members = append(bg.members, fmt.Sprintf("%s-g%d-m%d", run, g, m))
 		}
+		users = append(users, bg.members...)
 		groups[g] = bg
 	}
-	for chunk := range slices.Chunk(users, 100) {
-		if err := b.zego(ctx, "UserRegister", nil, map[string]any{"UserInfo": chunk}); err != nil {
-			return nil, err
-		}
+	if err := b.register(ctx, users); err != nil {
+		return nil, err
 	}
 	for _, g := range groups {
 		if err := b.zego(ctx, "CreateGroup", nil, map[string]any{
@@ -394,6 +412,28 @@ func (b *benchClient) seed(ctx context.Context) ([]*benchGroup, error) {
 		}
 	}
 	return groups, nil
+}
+
+// newRunTag returns a random prefix for the ids a run creates.
+func newRunTag() string {
+	var tag [3]byte
+	_, _ = rand.Read(tag[:])
+	return "b" + hex.EncodeToString(tag[:])
+}
+
+// register registers users (named by their ids) with UserRegister, 100 at
+// a time (ZEGO's limit).
+func (b *benchClient) register(ctx context.Context, ids []string) error {
+	for chunk := range slices.Chunk(ids, 100) {
+		users := make([]map[string]string, len(chunk))
+		for i, id := range chunk {
+			users[i] = map[string]string{"UserId": id, "UserName": id}
+		}
+		if err := b.zego(ctx, "UserRegister", nil, map[string]any{"UserInfo": users}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // verify checks through the API that every group's owner is the one the

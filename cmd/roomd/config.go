@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -29,10 +30,43 @@ const (
 
 // Config is roomd's configuration file.
 type Config struct {
-	Listen   string      `yaml:"listen"`
-	Store    string      `yaml:"store"`
-	LogLevel string      `yaml:"log_level"`
-	Apps     []AppConfig `yaml:"apps"`
+	Listen    string          `yaml:"listen"`
+	Store     string          `yaml:"store"`
+	LogLevel  string          `yaml:"log_level"`
+	Apps      []AppConfig     `yaml:"apps"`
+	Retention RetentionConfig `yaml:"retention"`
+}
+
+// RetentionConfig is how long the event log keeps events (roomd.Retention);
+// an absent key takes its value from roomd.DefaultRetention. max_age is a Go
+// duration ("168h", "30m").
+type RetentionConfig struct {
+	MaxAge    *time.Duration `yaml:"max_age"`
+	MinEvents *int           `yaml:"min_events"`
+}
+
+// policy returns the retention c configures.
+func (c RetentionConfig) policy() roomd.Retention {
+	r := roomd.DefaultRetention
+	if c.MaxAge != nil {
+		r.MaxAge = *c.MaxAge
+	}
+	if c.MinEvents != nil {
+		r.MinEvents = *c.MinEvents
+	}
+	return r
+}
+
+// check validates the configured retention, naming the keys.
+func (c RetentionConfig) check() error {
+	r := c.policy()
+	if r.MaxAge < 0 {
+		return fmt.Errorf("config: retention: max_age must not be negative, not %v", r.MaxAge)
+	}
+	if r.MinEvents < 1 {
+		return fmt.Errorf("config: retention: min_events must be at least 1 (a room's last event is always kept), not %d", r.MinEvents)
+	}
+	return nil
 }
 
 // AppConfig configures one app (tenant).
@@ -94,6 +128,9 @@ func (c *Config) check() (roomd.Apps, string, error) {
 	path, ok := storePath(c.Store)
 	if !ok {
 		return nil, "", fmt.Errorf("config: store %q: only sqlite:PATH is supported", c.Store)
+	}
+	if err := c.Retention.check(); err != nil {
+		return nil, "", err
 	}
 	apps, err := c.apps()
 	return apps, path, err

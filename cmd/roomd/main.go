@@ -7,6 +7,8 @@
 //	roomd sign zego --app ID --secret S ACTION key=value...
 //	roomd sign tencent --app ID --secret KEY [--admin ID] COMMAND '{json}'
 //	roomd usersig --app ID --secret KEY --user ID [--expire SECONDS]
+//	roomd token zego --app ID --secret S --user ID [--expire SECONDS] [--payload P]
+//	roomd watch --app ID --secret KEY --user ID [--addr URL] [--resume ROOM=SEQ,...]
 //	roomd bench [flags]
 //	roomd version
 //
@@ -47,6 +49,8 @@ commands:
   serve     run the server (no config needed: embedded store, development app)
   sign      print a ready curl command for one API call, freshly signed
   usersig   print a Tencent UserSig
+  token     print a ZEGO Token04 ("roomd token zego")
+  watch     print the events of a user's rooms as they happen (the real-time gateway)
   bench     measure ownership transfers against the /healthz ceiling
   version   print the version
   help      print this, or "roomd help COMMAND" a command's usage
@@ -107,6 +111,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSign(rest, stdout, stderr)
 	case "usersig":
 		return runUserSig(rest, stdout, stderr)
+	case "token":
+		return runToken(rest, stdout, stderr)
+	case "watch":
+		return runWatch(ctx, rest, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, stdout, stderr)
 	case "version":

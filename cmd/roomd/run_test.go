@@ -26,6 +26,11 @@ func TestBadConfig(t *testing.T) {
 		{"PostgresNotYet", "store: postgres://127.0.0.1/roomd\napps:\n  - id: 5\n    secret: s\n", `store "postgres://127.0.0.1/roomd": only sqlite:PATH is supported`},
 		{"PostgresFlag", "apps:\n  - id: 5\n    secret: s\n", `store "postgres://127.0.0.1/roomd": only sqlite:PATH is supported`},
 		{"BadLogLevel", "log_level: loud\napps:\n  - id: 5\n    secret: s\n", "config: log_level:"},
+		{"RetentionMinEvents", "retention:\n  min_events: 0\n", "config: retention: min_events must be at least 1"},
+		{"RetentionNegativeAge", "retention:\n  max_age: -1h\n", "config: retention: max_age must not be negative"},
+		{"RetentionAgeInDays", "retention:\n  max_age: 7d\n", "line 2: cannot unmarshal !!str `7d` into time.Duration"},
+		{"RetentionAgeNumber", "retention:\n  max_age: 168\n", "line 2: cannot unmarshal !!int `168` into time.Duration"},
+		{"RetentionUnknownKey", "retention:\n  max_events: 5\n", "line 2: unknown key max_events"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/roomd/roomd"
+	"github.com/roomd/roomd/gateway"
 	"github.com/roomd/roomd/metrics"
 	"github.com/roomd/roomd/server"
 	"github.com/roomd/roomd/sqlite"
@@ -75,8 +76,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		printDevApp(stdout, n.dev, selfCommand(), clientAddr(ln.Addr()))
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "store", cfg.Store, "apps", len(n.apps), "version", version)
+	stopRetention := startRetention(ctx, n.svc, cfg.Retention.policy(), log)
 	err = n.server.Serve(ctx, ln)
 	log.Info("shutting down")
+	stopRetention()
 	if cerr := n.close(); cerr != nil && err == nil {
 		err = cerr
 	}
@@ -116,6 +119,7 @@ type node struct {
 	server  *server.Server
 	apps    roomd.Apps
 	dev     *devAppInfo // the development app, when no apps are configured
+	gateway *gateway.Gateway
 }
 
 // build assembles a node from cfg: it opens the store, then, when cfg
@@ -141,11 +145,15 @@ func build(cfg *Config, log *slog.Logger) (*node, error) {
 		a := n.dev.app
 		apps[a.ID] = &roomd.App{ID: a.ID, Secret: a.Secret, Admins: a.Admins}
 	}
-	n.svc = roomd.NewService(db, nil, nil)
+	hub := gateway.NewHub()
+	n.svc = roomd.NewService(db, hub, nil)
+	n.gateway = gateway.New(n.svc, apps, hub, gateway.Options{Verify: verifyLogin, Logger: log})
+	m.AddGauge("roomd_gateway_connections", "Open WebSocket connections of the real-time gateway.", func() float64 { return float64(n.gateway.Connections()) })
 	n.server = server.New(log, m, server.Routes{
 		ZEGO:    zego.NewHandler(n.svc, apps, zego.Options{Logger: log}),
 		Tencent: tencent.NewHandler(n.svc, apps, tencent.Options{Logger: log}),
 		Metrics: m.Handler(),
+		Gateway: n.gateway,
 	})
 	return n, nil
 }

@@ -1,0 +1,133 @@
+package gateway
+
+import (
+	"context"
+	"sync"
+
+	"github.com/roomd/roomd"
+)
+
+// roomKey names a room of an app; userKey a user of an app.
+type (
+	roomKey struct {
+		app  uint32
+		room string
+	}
+	userKey struct {
+		app  uint32
+		user string
+	}
+)
+
+// live is a committed event on its way to connections, encoded once for all.
+type live struct {
+	ev      roomd.Event
+	subject string // the user a member.joined or member.left is about
+	frame   []byte
+}
+
+// Hub routes committed events to the connections that follow their rooms.
+// It is the Service's roomd.Publisher: Publish runs on the request that
+// committed the events, after the commit, and never blocks; a connection
+// whose queue is full is cut off (4002) rather than waited for. The event
+// log stays the source of truth: a connection that sees a gap in a room's
+// seqs reads the missing events from the store, so events handed over out
+// of commit order (concurrent requests) lose nothing.
+type Hub struct {
+	mu    sync.RWMutex
+	rooms map[roomKey]map[*conn]struct{}
+	users map[userKey]map[*conn]struct{}
+}
+
+// NewHub returns an empty hub.
+func NewHub() *Hub {
+	return &Hub{rooms: make(map[roomKey]map[*conn]struct{}), users: make(map[userKey]map[*conn]struct{})}
+}
+
+var _ roomd.Publisher = (*Hub)(nil)
+
+// Publish hands events to the connections of their rooms' members, and each
+// member.joined also to the connections of the user it adds.
+func (h *Hub) Publish(_ context.Context, events []roomd.Event) {
+	for i := range events {
+		e := &events[i]
+		l := &live{ev: *e, subject: e.Subject()}
+		h.mu.RLock()
+		subs := h.rooms[roomKey{e.AppID, e.RoomID}]
+		var joiner map[*conn]struct{}
+		if e.Type == roomd.EventMemberJoined {
+			joiner = h.users[userKey{e.AppID, l.subject}]
+		}
+		if len(subs) > 0 || len(joiner) > 0 {
+			l.frame = encodeEvent(e)
+		}
+		for c := range subs {
+			c.push(l)
+		}
+		for c := range joiner {
+			if _, seen := subs[c]; !seen {
+				c.push(l)
+			}
+		}
+		h.mu.RUnlock()
+	}
+}
+
+// addUser registers c for the member.joined events of its user.
+func (h *Hub) addUser(c *conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	k := userKey{c.app.ID, c.user}
+	if h.users[k] == nil {
+		h.users[k] = make(map[*conn]struct{})
+	}
+	h.users[k][c] = struct{}{}
+}
+
+// subscribe makes c receive the events of room.
+func (h *Hub) subscribe(c *conn, room string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	k := roomKey{c.app.ID, room}
+	if h.rooms[k] == nil {
+		h.rooms[k] = make(map[*conn]struct{})
+	}
+	h.rooms[k][c] = struct{}{}
+}
+
+// unsubscribe stops the events of room for c.
+func (h *Hub) unsubscribe(c *conn, room string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	k := roomKey{c.app.ID, room}
+	delete(h.rooms[k], c)
+	if len(h.rooms[k]) == 0 {
+		delete(h.rooms, k)
+	}
+}
+
+// remove forgets c entirely.
+func (h *Hub) remove(c *conn, rooms []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, room := range rooms {
+		k := roomKey{c.app.ID, room}
+		delete(h.rooms[k], c)
+		if len(h.rooms[k]) == 0 {
+			delete(h.rooms, k)
+		}
+	}
+	k := userKey{c.app.ID, c.user}
+	delete(h.users[k], c)
+	if len(h.users[k]) == 0 {
+		delete(h.users, k)
+	}
+}
+
+// Subscribers returns the number of connections following room; for tests
+// and benchmarks.
+func (h *Hub) Subscribers(app uint32, room string) int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.rooms[roomKey{app, room}])
+}
