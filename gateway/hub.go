@@ -99,6 +99,11 @@ func (h *Hub) subscribe(c *conn, room string) {
 func (h *Hub) unsubscribe(c *conn, room string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.unsubscribeLocked(c, room)
+}
+
+// unsubscribeLocked is unsubscribe with h.mu held.
+func (h *Hub) unsubscribeLocked(c *conn, room string) {
 	k := roomKey{c.app.ID, room}
 	delete(h.rooms[k], c)
 	if len(h.rooms[k]) == 0 {
@@ -111,11 +116,7 @@ func (h *Hub) remove(c *conn, rooms []string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, room := range rooms {
-		k := roomKey{c.app.ID, room}
-		delete(h.rooms[k], c)
-		if len(h.rooms[k]) == 0 {
-			delete(h.rooms, k)
-		}
+		h.unsubscribeLocked(c, room)
 	}
 	k := userKey{c.app.ID, c.user}
 	delete(h.users[k], c)

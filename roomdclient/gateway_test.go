@@ -262,7 +262,8 @@ func TestGatewayResumeAcrossCuts(t *testing.T) {
 }
 
 // TestGatewayTooFarBehind: a client whose caller stops calling Next is cut
-// off by the gateway (4002) and resumes without losing an event.
+// off by the gateway (4002, or a dropped connection) and resumes without
+// losing an event.
 func TestGatewayTooFarBehind(t *testing.T) {
 	e := newGWEnv(t, "alice", "bob")
 	e.mustRoom(t, "team", "alice", "bob")
@@ -288,12 +289,15 @@ func TestGatewayTooFarBehind(t *testing.T) {
 	}
 	got := drain(t, c, "team", start+changes, nil)
 	wantSpan(t, got, start+1, start+changes)
-	behind := false
+	// Cut off: with 4002 when the queue overflowed while a write could
+	// still go through, or by dropping the connection when a write was stuck
+	// (no close frame gets through to a client that does not read).
+	cut := false
 	for _, s := range log.get() {
-		behind = behind || strings.Contains(errText(s.Err), "4002")
+		cut = cut || (!s.Connected && s.Attempt == 0)
 	}
-	if !behind {
-		t.Fatalf("statuses %+v: want a close 4002 (the test must fall behind)", log.get())
+	if !cut {
+		t.Fatalf("statuses %+v: want the connection cut off (the test must fall behind)", log.get())
 	}
 }
 

@@ -10,6 +10,7 @@
 //	roomd token zego --app ID --secret S --user ID [--expire SECONDS] [--payload P]
 //	roomd watch --app ID --secret KEY --user ID [--addr URL] [--resume ROOM=SEQ,...]
 //	roomd bench [flags]
+//	roomd bench realtime [flags]
 //	roomd version
 //
 // "roomd COMMAND -h" prints a command's usage and exits 0. A mistake in the
@@ -51,7 +52,7 @@ commands:
   usersig   print a Tencent UserSig
   token     print a ZEGO Token04 ("roomd token zego")
   watch     print the events of a user's rooms as they happen (the real-time gateway)
-  bench     measure ownership transfers against the /healthz ceiling
+  bench     measure REST calls against the /healthz ceiling; "bench realtime": the gateway
   version   print the version
   help      print this, or "roomd help COMMAND" a command's usage
 run "roomd COMMAND -h" for a command's flags
