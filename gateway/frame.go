@@ -15,7 +15,6 @@ const (
 
 // Reply codes that are not a domain error's.
 const (
-	codeOK           = 0
 	codeUnknownOp    = 40002
 	codeLoggedIn     = 40003
 	codeLoginFailed  = 40101

@@ -137,19 +137,25 @@ func wantRecord(t *testing.T, what string, recs <-chan slog.Record, level slog.L
 	t.Helper()
 	select {
 	case rec := <-recs:
-		var got int64 = -1
-		rec.Attrs(func(a slog.Attr) bool {
-			if a.Key == "deleted" {
-				got = a.Value.Int64()
-			}
-			return true
-		})
+		got := deletedAttr(rec)
 		if rec.Level != level || rec.Message != msg || got != deleted {
 			t.Fatalf("%s: got record %v %q deleted=%d, want %v %q deleted=%d", what, rec.Level, rec.Message, got, level, msg, deleted)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatalf("%s: got no log record in 10s, want %q", what, msg)
 	}
+}
+
+// deletedAttr returns the record's "deleted" attribute, or -1.
+func deletedAttr(rec slog.Record) int64 {
+	got := int64(-1)
+	rec.Attrs(func(a slog.Attr) bool {
+		if a.Key == "deleted" {
+			got = a.Value.Int64()
+		}
+		return true
+	})
+	return got
 }
 
 // wantDeletedInAll reads "event log compacted" records until their deleted
@@ -160,13 +166,7 @@ func wantDeletedInAll(t *testing.T, what string, recs <-chan slog.Record, want i
 	for sum < want {
 		select {
 		case rec := <-recs:
-			var got int64 = -1
-			rec.Attrs(func(a slog.Attr) bool {
-				if a.Key == "deleted" {
-					got = a.Value.Int64()
-				}
-				return true
-			})
+			got := deletedAttr(rec)
 			if rec.Level != slog.LevelInfo || rec.Message != "event log compacted" || got < 1 {
 				t.Fatalf("%s: got record %v %q deleted=%d, want Info \"event log compacted\"", what, rec.Level, rec.Message, got)
 			}
