@@ -56,7 +56,8 @@ func (c *conn) login(ctx context.Context, f *clientFrame) bool {
 	if !c.answer(ctx, id, map[string]any{"user": c.user, "rooms": roomInfos(rooms)}, nil) {
 		return false
 	}
-	// Rooms left since: the events up to and including the removal.
+	// Rooms left since: the events up to and including the removal (and
+	// on, if the user came back after the snapshot).
 	gone := make([]string, 0, len(f.Resume))
 	for room := range f.Resume {
 		if c.rooms[room] == nil && room != "" {
@@ -65,9 +66,20 @@ func (c *conn) login(ctx context.Context, f *clientFrame) bool {
 	}
 	sort.Strings(gone)
 	for _, room := range gone {
-		if s := f.Resume[room]; s >= 0 && !c.fill(ctx, room, &roomState{last: s}, -1) {
+		s := f.Resume[room]
+		if s < 0 {
+			continue
+		}
+		// Followed like the others while it is filled: if the user has
+		// rejoined since the snapshot, the live member.joined queued
+		// meanwhile is then a duplicate, dropped by seq, and the room stays.
+		st := &roomState{last: s}
+		c.rooms[room] = st
+		c.g.hub.subscribe(c, room)
+		if !c.fill(ctx, room, st, -1) {
 			return false
 		}
+		c.settle(room, st)
 	}
 	for _, r := range rooms {
 		if st := c.rooms[r.Room]; st != nil {
