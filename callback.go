@@ -10,7 +10,11 @@ type Callback struct {
 	Commands []string
 }
 
-// PutCallback sets the app's callback configuration, replacing any.
+// PutCallback sets the app's callback configuration, replacing any. The
+// first one starts the app's Tencent-style delivery cursor in the same
+// transaction (StartHook), so that the events committed after PutCallback
+// returns are all called back; replacing one keeps the cursor, and with it
+// the callbacks not yet delivered.
 // Returns EINVALID for an empty or over-long URL, a URL with a control
 // character or invalid UTF-8, or a command that is not a valid id.
 func (s *Service) PutCallback(ctx context.Context, c Callback) error {
@@ -25,7 +29,12 @@ func (s *Service) PutCallback(ctx context.Context, c Callback) error {
 			return err
 		}
 	}
-	return s.store.Update(ctx, func(tx Tx) error { return tx.PutCallback(ctx, &c) })
+	return s.store.Update(ctx, func(tx Tx) error {
+		if _, err := startHook(ctx, tx, c.AppID, HookTencent); err != nil {
+			return err
+		}
+		return tx.PutCallback(ctx, &c)
+	})
 }
 
 // Callback returns the app's callback configuration, or nil when none is set.
@@ -39,7 +48,14 @@ func (s *Service) Callback(ctx context.Context, app uint32) (*Callback, error) {
 	return c, err
 }
 
-// DeleteCallback removes the app's callback configuration, if any.
+// DeleteCallback removes the app's callback configuration, if any, and its
+// Tencent-style delivery cursor: the callbacks not yet delivered are
+// dropped.
 func (s *Service) DeleteCallback(ctx context.Context, app uint32) error {
-	return s.store.Update(ctx, func(tx Tx) error { return tx.DeleteCallback(ctx, app) })
+	return s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.DeleteHookCursor(ctx, app, HookTencent); err != nil {
+			return err
+		}
+		return tx.DeleteCallback(ctx, app)
+	})
 }

@@ -26,20 +26,48 @@ const (
 
 // Event is one entry of a room's event log. Seq numbers of a room start at 1
 // and have no gaps, also across dismissal and re-creation of the same id.
+// Pos places the event in its app's log, all rooms together, in commit
+// order: an app's positions also start at 1 and have no gaps when written
+// (compaction makes holes in both). The store sets Pos when it appends.
 type Event struct {
 	AppID   uint32
 	RoomID  string
 	Seq     int64
+	Pos     int64
 	Type    EventType
 	Actor   string
 	Payload json.RawMessage
 	Time    time.Time
 }
 
-// RoomPayload is the payload of room.created, room.updated and room.dismissed.
+// RoomPayload is the payload of room.created, room.updated and
+// room.dismissed. room.created and room.updated also carry the room's
+// settings after the change, so that what the log says of a room (in a
+// callback, say) does not depend on when it is read; room.created lists the
+// members the room was created with, owner first, whose member.joined
+// events follow it.
 type RoomPayload struct {
 	Name  string `json:"name,omitempty"`
 	Owner string `json:"owner"`
+
+	Type       string            `json:"type,omitempty"`
+	Notice     string            `json:"notice,omitempty"`
+	Avatar     string            `json:"avatar,omitempty"`
+	CustomInfo string            `json:"custom_info,omitempty"`
+	MaxMembers int               `json:"max_members,omitempty"`
+	Attributes []Attribute       `json:"attributes,omitempty"`
+	Props      map[string]string `json:"props,omitempty"`
+	CreatedAt  time.Time         `json:"created_at,omitzero"`
+	Members    []string          `json:"members,omitempty"`
+}
+
+// roomPayload returns the payload of room.created and room.updated for r.
+func roomPayload(r *Room) RoomPayload {
+	return RoomPayload{
+		Name: r.Name, Owner: r.Owner, Type: r.Type, Notice: r.Notice, Avatar: r.Avatar,
+		CustomInfo: r.CustomInfo, MaxMembers: r.MaxMembers, Attributes: r.Attributes,
+		Props: r.Props, CreatedAt: r.CreatedAt,
+	}
 }
 
 // MemberPayload is the payload of member.joined, member.left,
@@ -48,7 +76,10 @@ type MemberPayload struct {
 	UserID  string `json:"user_id"`
 	Role    Role   `json:"role,omitempty"`
 	OldRole Role   `json:"old_role,omitempty"`
-	Reason  string `json:"reason,omitempty"`  // why a member left: LeaveKicked, LeaveBanned, LeaveDeleted
+	// Reason says why a member left (LeaveKicked, LeaveBanned, LeaveDeleted,
+	// LeaveLeft) or, in member.joined, JoinCreated for the members a room
+	// was created with.
+	Reason  string `json:"reason,omitempty"`
 	Message string `json:"message,omitempty"` // the operator's free-text reason
 }
 

@@ -42,6 +42,10 @@ const (
 	LeaveBanned  = "banned"
 	LeaveDeleted = "deleted" // the user's account was deleted
 	LeaveLeft    = "left"    // the user left by themselves (LeaveRoom)
+
+	// JoinCreated marks the member.joined events of the members a room was
+	// created with (listed in its room.created).
+	JoinCreated = "created"
 )
 
 // MemberAdd is one user to add to a room. A zero JoinedAt means now.
@@ -106,7 +110,7 @@ func (s *Service) AddMembers(ctx context.Context, actor Actor, app uint32, roomI
 				joined = now
 			}
 			count++
-			if err := s.putMember(ctx, tx, em, actor, room, &Member{AppID: app, RoomID: roomID, UserID: a.UserID, Role: RoleMember, JoinedAt: joined}); err != nil {
+			if err := s.putMember(ctx, tx, em, actor, room, &Member{AppID: app, RoomID: roomID, UserID: a.UserID, Role: RoleMember, JoinedAt: joined}, ""); err != nil {
 				return err
 			}
 		}
@@ -314,11 +318,12 @@ func (s *Service) Members(ctx context.Context, app uint32, roomID string, offset
 	return members, total, err
 }
 
-func (s *Service) putMember(ctx context.Context, tx Tx, em *emitter, actor Actor, room *Room, m *Member) error {
+// putMember adds m to room; why is the member.joined's Reason.
+func (s *Service) putMember(ctx context.Context, tx Tx, em *emitter, actor Actor, room *Room, m *Member, why string) error {
 	if err := tx.PutMember(ctx, m); err != nil {
 		return err
 	}
-	em.emit(room, actor, EventMemberJoined, MemberPayload{UserID: m.UserID, Role: m.Role})
+	em.emit(room, actor, EventMemberJoined, MemberPayload{UserID: m.UserID, Role: m.Role, Reason: why})
 	return nil
 }
 

@@ -143,14 +143,8 @@ func (s *Service) CreateRoom(ctx context.Context, actor Actor, r Room, members [
 			room.CreatedAt = r.CreatedAt
 		}
 		room.Seq = 0
-		if err := tx.InsertRoom(ctx, &room); err != nil {
-			return err
-		}
-		em.emit(&room, actor, EventRoomCreated, RoomPayload{Name: room.Name, Owner: room.Owner})
-		if err := s.putMember(ctx, tx, em, actor, &room, &Member{AppID: room.AppID, RoomID: room.ID, UserID: room.Owner, Role: RoleOwner, JoinedAt: room.CreatedAt}); err != nil {
-			return err
-		}
-		count := 1
+		// Who joins is settled first, so that room.created can list them.
+		joining := []string{room.Owner}
 		seen := map[string]bool{room.Owner: true}
 		for _, id := range members {
 			if seen[id] {
@@ -164,15 +158,28 @@ func (s *Service) CreateRoom(ctx context.Context, actor Actor, r Room, members [
 				}
 				return err
 			}
-			if count >= room.maxMembers() {
+			if len(joining) >= room.maxMembers() {
 				items = append(items, ItemError{ID: id, Code: ELIMIT, Message: "room is full"})
 				continue
 			}
-			count++
-			if err := s.putMember(ctx, tx, em, actor, &room, &Member{AppID: room.AppID, RoomID: room.ID, UserID: id, Role: RoleMember, JoinedAt: room.CreatedAt}); err != nil {
+			joining = append(joining, id)
+		}
+		if err := tx.InsertRoom(ctx, &room); err != nil {
+			return err
+		}
+		created := roomPayload(&room)
+		created.Members = joining
+		em.emit(&room, actor, EventRoomCreated, created)
+		for i, id := range joining {
+			role := RoleMember
+			if i == 0 {
+				role = RoleOwner
+			}
+			if err := s.putMember(ctx, tx, em, actor, &room, &Member{AppID: room.AppID, RoomID: room.ID, UserID: id, Role: role, JoinedAt: room.CreatedAt}, JoinCreated); err != nil {
 				return err
 			}
 		}
+		count := len(joining)
 		room.MemberCount = count
 		out = &room
 		return nil
@@ -281,7 +288,7 @@ func (s *Service) UpdateRoom(ctx context.Context, actor Actor, app uint32, roomI
 				return Errorf(EINVALID, "member limit %d is below the room's %d members", limit, n)
 			}
 		}
-		em.emit(room, actor, EventRoomUpdated, RoomPayload{Name: room.Name, Owner: room.Owner})
+		em.emit(room, actor, EventRoomUpdated, roomPayload(room))
 		return tx.UpdateRoom(ctx, room)
 	})
 }

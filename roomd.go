@@ -64,3 +64,13 @@ type Clock func() time.Time
 type Publisher interface {
 	Publish(ctx context.Context, events []Event)
 }
+
+// Publishers is a Publisher that hands events to each of its elements in turn.
+type Publishers []Publisher
+
+// Publish publishes events to each publisher.
+func (ps Publishers) Publish(ctx context.Context, events []Event) {
+	for _, p := range ps {
+		p.Publish(ctx, events)
+	}
+}

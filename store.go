@@ -113,7 +113,11 @@ type Tx interface {
 
 	// AppendEvents writes events and records, for each room, the Seq of its
 	// last event. Each event's Seq is one more than the one before it in
-	// the same room. Returns EINTERNAL if a (room, Seq) pair already exists.
+	// the same room. It sets each event's Pos: the app's positions follow
+	// the order events are written and committed in, with no gaps and none
+	// reused, so that an app's log read by Pos (AppEvents) never gains an
+	// event behind one already read. Returns EINTERNAL if a (room, Seq) pair
+	// already exists.
 	AppendEvents(ctx context.Context, events []Event) error
 	// Events returns up to limit events of a room with Seq > after, in order.
 	// Events removed by compaction are not returned: the first one returned
@@ -122,6 +126,12 @@ type Tx interface {
 	// LastSeq returns the Seq of the last event ever written for a room id,
 	// live, dismissed or never created (0).
 	LastSeq(ctx context.Context, app uint32, room string) (int64, error)
+	// AppEvents returns up to limit events of app, of every room, with
+	// Pos > after, in Pos order. Compacted events are not returned.
+	AppEvents(ctx context.Context, app uint32, after int64, limit int) ([]Event, error)
+	// LastPos returns the Pos of app's last event, 0 when it has none.
+	// Compaction never lowers it (an app's last event is its room's last).
+	LastPos(ctx context.Context, app uint32) (int64, error)
 
 	// StartMembership records that user became a member of room with the
 	// event seq (its member.joined).
@@ -133,6 +143,11 @@ type Tx interface {
 	// Memberships returns the periods user was a member of room, oldest
 	// first; the current one, if any, has To 0.
 	Memberships(ctx context.Context, app uint32, room, user string) ([]Membership, error)
+	// MembersAt returns up to limit ids, in order, of the users whose
+	// membership period of room covers seq and did not end with it (they
+	// were members right after event seq), and how many such users there
+	// are. limit 0 returns the count alone.
+	MembersAt(ctx context.Context, app uint32, room string, seq int64, limit int) ([]string, int, error)
 
 	// Callback returns the app's callback configuration, or nil when none.
 	Callback(ctx context.Context, app uint32) (*Callback, error)
@@ -140,4 +155,12 @@ type Tx interface {
 	PutCallback(ctx context.Context, c *Callback) error
 	// DeleteCallback removes the app's callback configuration, if any.
 	DeleteCallback(ctx context.Context, app uint32) error
+
+	// HookCursor returns app's delivery cursor for style, or nil when none.
+	HookCursor(ctx context.Context, app uint32, style string) (*HookCursor, error)
+	// PutHookCursor inserts or replaces a delivery cursor.
+	PutHookCursor(ctx context.Context, c *HookCursor) error
+	// DeleteHookCursor removes app's cursor for style; removing an absent
+	// one is not an error.
+	DeleteHookCursor(ctx context.Context, app uint32, style string) error
 }

@@ -81,6 +81,44 @@ func (m *Metrics) AddGauge(name, help string, fn func() float64) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, fn))
 }
 
+// Kind is the Prometheus type of the values an AddFuncs collector reports.
+type Kind int
+
+// Kinds of value.
+const (
+	Counter Kind = iota // a total that only grows
+	Gauge               // a value that goes up and down
+)
+
+// AddFuncs registers a family of values with labels that fn reports at each
+// scrape, calling emit once per value with its label values in the order
+// of labels (for example webhook deliveries by style, read from counters
+// the webhook dispatcher keeps).
+func (m *Metrics) AddFuncs(name, help string, kind Kind, labels []string, fn func(emit func(v float64, labelValues ...string))) {
+	t := prometheus.CounterValue
+	if kind == Gauge {
+		t = prometheus.GaugeValue
+	}
+	m.reg.MustRegister(&funcs{desc: prometheus.NewDesc(name, help, labels, nil), kind: t, fn: fn})
+}
+
+// funcs is the collector of AddFuncs.
+type funcs struct {
+	desc *prometheus.Desc
+	kind prometheus.ValueType
+	fn   func(emit func(v float64, labelValues ...string))
+}
+
+// Describe sends the family's one descriptor.
+func (f *funcs) Describe(ch chan<- *prometheus.Desc) { ch <- f.desc }
+
+// Collect sends the values fn reports.
+func (f *funcs) Collect(ch chan<- prometheus.Metric) {
+	f.fn(func(v float64, labelValues ...string) {
+		ch <- prometheus.MustNewConstMetric(f.desc, f.kind, v, labelValues...)
+	})
+}
+
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})

@@ -24,6 +24,13 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("Commits: got %d, %d, %s; want 2, 20, 800µs", commits, updates, sync)
 	}
 	m.AddGauge("roomd_test_gauge", "A test gauge.", func() float64 { return 42 })
+	m.AddFuncs("roomd_test_total", "A test counter family.", metrics.Counter, []string{"style"}, func(emit func(float64, ...string)) {
+		emit(3, "zego")
+		emit(5, "tencent")
+	})
+	m.AddFuncs("roomd_test_age_seconds", "A test gauge family.", metrics.Gauge, []string{"app", "style"}, func(emit func(float64, ...string)) {
+		emit(1.5, "7", "zego")
+	})
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
 	resp, err := srv.Client().Get(srv.URL)
@@ -40,6 +47,11 @@ func TestMetrics(t *testing.T) {
 		`roomd_store_commit_seconds_count 2`,
 		`go_goroutines`,
 		`roomd_test_gauge 42`,
+		"# TYPE roomd_test_total counter",
+		`roomd_test_total{style="zego"} 3`,
+		`roomd_test_total{style="tencent"} 5`,
+		"# TYPE roomd_test_age_seconds gauge",
+		`roomd_test_age_seconds{app="7",style="zego"} 1.5`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %q", want)

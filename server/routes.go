@@ -34,6 +34,9 @@ func (s *Server) fallback(routes Routes) http.Handler {
 	if routes.Tencent != nil {
 		where = append(where, "the Tencent API under /v4/<service>/<command>")
 	}
+	if routes.Webhooks != nil {
+		where = append(where, "callback delivery status at /v1/webhooks")
+	}
 	where = append(where, "health at /healthz")
 	if routes.Metrics != nil {
 		where = append(where, "metrics at /metrics")

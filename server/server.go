@@ -26,6 +26,9 @@ type Routes struct {
 	Tencent http.Handler // under "/v4/"
 	Metrics http.Handler // at "/metrics"
 	Gateway Gateway      // at "GET /v1/connect"
+	// Webhooks is the callback delivery status, at "/v1/webhooks" (it
+	// authenticates the app itself and answers other methods with a 405).
+	Webhooks http.Handler
 }
 
 // Gateway is the real-time gateway: a handler of long-lived connections
@@ -51,12 +54,16 @@ type Server struct {
 // (its envelope, 60009 for an unknown command), and routes.go's answers for
 // the rest: ZEGO's envelope with its wrong-endpoint code when the query
 // carries Action or AppId, else a JSON 404; a JSON 405 for a method other
-// than GET or HEAD on /healthz and /metrics.
+// than GET or HEAD on /healthz and /metrics. The gateway and the webhook
+// status answer their own paths.
 func New(log *slog.Logger, obs Observer, routes Routes) *Server {
 	s := &Server{log: log, obs: obs, gateway: routes.Gateway, ShutdownTimeout: 15 * time.Second}
 	mux := http.NewServeMux()
 	if routes.Gateway != nil {
 		mux.Handle("GET /v1/connect", s.recovered(routes.Gateway))
+	}
+	if routes.Webhooks != nil {
+		mux.Handle("/v1/webhooks", s.recovered(routes.Webhooks))
 	}
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("/healthz", s.methodNotAllowed())

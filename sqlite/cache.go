@@ -20,6 +20,7 @@ type cache struct {
 	users   map[userKey]*roomd.User
 	rooms   map[roomKey]*roomd.Room
 	members map[roomKey]map[string]*roomd.Member
+	pos     map[uint32]int64 // each app's last event position
 	undo    []func()
 	commits int
 }
@@ -48,6 +49,7 @@ func (c *cache) clear() {
 	c.users = map[userKey]*roomd.User{}
 	c.rooms = map[roomKey]*roomd.Room{}
 	c.members = map[roomKey]map[string]*roomd.Member{}
+	c.pos = map[uint32]int64{}
 	clear(c.undo)
 	c.undo = c.undo[:0]
 }
@@ -74,7 +76,7 @@ func (c *cache) commit() {
 }
 
 func (c *cache) entries() int {
-	n := len(c.users) + len(c.rooms)
+	n := len(c.users) + len(c.rooms) + len(c.pos)
 	for _, ms := range c.members {
 		n += len(ms)
 	}
@@ -108,6 +110,13 @@ func (c *cache) setMember(k roomKey, user string, m *roomd.Member) {
 	old, had := ms[user]
 	c.put(func() { setOrDelete(ms, user, old, had) })
 	setOrDelete(ms, user, m, m != nil)
+}
+
+// setPos caches app's last event position.
+func (c *cache) setPos(app uint32, pos int64) {
+	old, had := c.pos[app]
+	c.put(func() { setOrDelete(c.pos, app, old, had) })
+	c.pos[app] = pos
 }
 
 // setRole changes the role of a cached membership, if it is cached.

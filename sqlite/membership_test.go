@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -35,18 +36,7 @@ func TestMembershipsBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Back to the schema before memberships.
-	if err := db.Update(ctx, func(tx roomd.Tx) error {
-		if err := sqlite.RawExec(tx, "DROP TABLE memberships"); err != nil {
-			return err
-		}
-		return sqlite.RawExec(tx, "PRAGMA user_version = 2")
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db = mustOpen(t, path, sqlite.Options{})
+	db = reopenAt(t, db, path, 2, append([]string{"DROP TABLE memberships"}, undoHooks...)...)
 	for user, want := range map[string][]roomd.Membership{"ann": {{From: 2}}, "bob": {{From: 5}}} {
 		var got []roomd.Membership
 		if err := db.View(ctx, func(tx roomd.Tx) error {
@@ -60,4 +50,27 @@ func TestMembershipsBackfill(t *testing.T) {
 			t.Errorf("%s after the migration: got %v, want %v", user, got, want)
 		}
 	}
+}
+
+// undoHooks takes a database back from schema 4 to 3.
+var undoHooks = []string{"DROP TABLE hook_cursors", "DROP INDEX events_pos", "ALTER TABLE events DROP COLUMN pos"}
+
+// reopenAt runs the statements undo on db, which take its schema back to
+// version, closes it and opens path again, which migrates it.
+func reopenAt(tb testing.TB, db *sqlite.DB, path string, version int, undo ...string) *sqlite.DB {
+	tb.Helper()
+	if err := db.Update(context.Background(), func(tx roomd.Tx) error {
+		for _, q := range append(undo, fmt.Sprintf("PRAGMA user_version = %d", version)) {
+			if err := sqlite.RawExec(tx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return mustOpen(tb, path, sqlite.Options{})
 }

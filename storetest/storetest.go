@@ -5,8 +5,9 @@
 //
 // It checks each Tx method's contract, the isolation of concurrent Updates,
 // the domain's rules through roomd.Service, the event log and publishing,
-// the ownership invariants under concurrent random operations, and the
-// replay refusal of signature nonces.
+// the ownership invariants under concurrent random operations, the
+// replay refusal of signature nonces, and what callbacks are delivered from
+// (each app's log in commit order, delivery cursors, past members).
 package storetest
 
 import (
@@ -50,6 +51,7 @@ func Run(t *testing.T, open func(tb testing.TB) roomd.Store) {
 		{"Nonces", nonceTests},
 		{"Retention", retentionTests},
 		{"Feed", feedTests},
+		{"Hooks", hookTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

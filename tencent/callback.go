@@ -6,13 +6,26 @@ import (
 	"github.com/roomd/roomd"
 )
 
-// callbackCommands are the callback commands the vendor defines.
+// Callback commands: the CallbackCommand of each callback (hook.go).
+const (
+	cmdCreateRoom  = "Room.CallbackAfterCreateRoom"
+	cmdDestroyRoom = "Room.CallbackAfterDestroyRoom"
+	cmdUpdateRoom  = "Room.CallbackAfterUpdateRoomInfo"
+	cmdMemberEnter = "Room.CallbackAfterMemberEnter"
+	cmdMemberLeave = "Room.CallbackAfterMemberLeave"
+	cmdChangeOwner = "Room.CallbackAfterChangeRoomOwner" // roomd's own
+)
+
+// callbackCommands are the callback commands set_callback accepts: the
+// vendor's room callbacks, and roomd's own cmdChangeOwner (the vendor has
+// no callback for an owner change).
 var callbackCommands = map[string]bool{
-	"Room.CallbackAfterCreateRoom":     true,
-	"Room.CallbackAfterDestroyRoom":    true,
-	"Room.CallbackAfterUpdateRoomInfo": true,
-	"Room.CallbackAfterMemberEnter":    true,
-	"Room.CallbackAfterMemberLeave":    true,
+	cmdCreateRoom:  true,
+	cmdDestroyRoom: true,
+	cmdUpdateRoom:  true,
+	cmdMemberEnter: true,
+	cmdMemberLeave: true,
+	cmdChangeOwner: true,
 }
 
 // callbackConfig is the body of set_callback and update_callback and the
@@ -38,7 +51,11 @@ func (h *handler) setCallback(c *call) (any, error) {
 			return nil, failf(codeRoomParam, "unknown callback command "+cmd)
 		}
 	}
-	return nil, h.svc.PutCallback(c.ctx, roomd.Callback{AppID: c.app.ID, URL: req.Url, Commands: req.CallbackCommandList})
+	if err := h.svc.PutCallback(c.ctx, roomd.Callback{AppID: c.app.ID, URL: req.Url, Commands: req.CallbackCommandList}); err != nil {
+		return nil, err
+	}
+	h.callbackChanged(c.app.ID)
+	return nil, nil
 }
 
 // getCallback: {} -> Response{Url, CallbackCommandList}; Url is "" when no
@@ -64,5 +81,9 @@ func (h *handler) deleteCallback(c *call) (any, error) {
 	if err := c.decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	return nil, h.svc.DeleteCallback(c.ctx, c.app.ID)
+	if err := h.svc.DeleteCallback(c.ctx, c.app.ID); err != nil {
+		return nil, err
+	}
+	h.callbackChanged(c.app.ID)
+	return nil, nil
 }

@@ -59,6 +59,8 @@ type env struct {
 	svc   *roomd.Service
 	clock *testClock
 	sig   string // a vendor-generated UserSig of admin for appID
+	// changed counts the handler's CallbackChanged calls for appID.
+	changed atomic.Int64
 }
 
 // newEnv starts a server whose handler clock starts at the real time.
@@ -73,7 +75,11 @@ func newEnv(tb testing.TB) *env {
 	}
 	e := &env{db: db, svc: svc, clock: &testClock{}}
 	e.clock.Set(time.Now())
-	h := tencent.NewHandler(svc, apps, tencent.Options{Clock: e.clock.Now})
+	h := tencent.NewHandler(svc, apps, tencent.Options{Clock: e.clock.Now, CallbackChanged: func(app uint32) {
+		if app == appID {
+			e.changed.Add(1)
+		}
+	}})
 	// Like the server: a fresh Outcome per request, kept for the tests.
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, o := wire.WithOutcome(r.Context())

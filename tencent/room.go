@@ -106,8 +106,9 @@ func (ri *roomInfoIn) check() error {
 	return ri.roomProps.check()
 }
 
-// roomInfoOut is the RoomInfo of get_room_info.
-type roomInfoOut struct {
+// roomInfo is the RoomInfo of a room's settings, as get_room_info and the
+// create and update callbacks (hook.go) show them.
+type roomInfo struct {
 	RoomId         string
 	RoomName       string
 	RoomType       string
@@ -115,8 +116,31 @@ type roomInfoOut struct {
 	MaxMemberCount int
 	CustomInfo     string
 	roomProps
+	CreateTime int64
+}
+
+// roomInfoOf returns r's RoomInfo with the vendor's defaults: RoomType
+// Conference for a room created through the ZEGO dialect (which has no
+// type), MaxMemberCount roomd.DefaultMaxMember when the room sets none.
+func roomInfoOf(r *roomd.Room) roomInfo {
+	ri := roomInfo{
+		RoomId: r.ID, RoomName: r.Name, RoomType: r.Type, Owner_Account: r.Owner,
+		MaxMemberCount: r.MaxMembers, CustomInfo: r.CustomInfo, roomProps: propsOf(r.Props),
+		CreateTime: r.CreatedAt.Unix(),
+	}
+	if ri.MaxMemberCount == 0 {
+		ri.MaxMemberCount = roomd.DefaultMaxMember
+	}
+	if ri.RoomType == "" {
+		ri.RoomType = "Conference"
+	}
+	return ri
+}
+
+// roomInfoOut is the RoomInfo of get_room_info.
+type roomInfoOut struct {
+	roomInfo
 	RoomStatus  string
-	CreateTime  int64
 	MemberCount int
 }
 
@@ -221,17 +245,7 @@ func (h *handler) getRoomInfo(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := roomInfoOut{
-		RoomId: r.ID, RoomName: r.Name, RoomType: r.Type, Owner_Account: r.Owner,
-		MaxMemberCount: r.MaxMembers, CustomInfo: r.CustomInfo, roomProps: propsOf(r.Props),
-		RoomStatus: "Running", CreateTime: r.CreatedAt.Unix(), MemberCount: r.MemberCount,
-	}
-	if out.MaxMemberCount == 0 {
-		out.MaxMemberCount = roomd.DefaultMaxMember
-	}
-	if out.RoomType == "" { // a room created through the ZEGO dialect
-		out.RoomType = "Conference"
-	}
+	out := roomInfoOut{roomInfo: roomInfoOf(r), RoomStatus: "Running", MemberCount: r.MemberCount}
 	return struct{ RoomInfo roomInfoOut }{out}, nil
 }
 

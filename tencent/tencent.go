@@ -29,30 +29,40 @@ import (
 type Options struct {
 	Clock  roomd.Clock  // nil = time.Now
 	Logger *slog.Logger // nil = slog.Default()
+	// CallbackChanged, when set, is called after an app set, replaced or
+	// deleted its callback configuration (room_config), so that callback
+	// delivery can look at it at once.
+	CallbackChanged func(app uint32)
 }
 
 // handler serves the dialect.
 type handler struct {
-	svc    *roomd.Service
-	apps   roomd.AppDirectory
-	clock  roomd.Clock
-	log    *slog.Logger
-	sigs   *sigCache
-	limits *wire.Limiters
-	routes map[string]*route // by "service/command"
-	seq    atomic.Uint64
+	svc   *roomd.Service
+	apps  roomd.AppDirectory
+	clock roomd.Clock
+	log   *slog.Logger
+	// callbackChanged is Options.CallbackChanged, never nil.
+	callbackChanged func(app uint32)
+	sigs            *sigCache
+	limits          *wire.Limiters
+	routes          map[string]*route // by "service/command"
+	seq             atomic.Uint64
 }
 
 // NewHandler serves the dialect under "/v4/" (the server mounts it on "/v4/").
 func NewHandler(svc *roomd.Service, apps roomd.AppDirectory, opts Options) http.Handler {
 	h := &handler{
-		svc:    svc,
-		apps:   apps,
-		clock:  opts.Clock,
-		log:    opts.Logger,
-		sigs:   newSigCache(defaultSigCacheSize),
-		limits: wire.NewLimiters(),
-		routes: routeIndex(),
+		svc:             svc,
+		apps:            apps,
+		clock:           opts.Clock,
+		log:             opts.Logger,
+		callbackChanged: opts.CallbackChanged,
+		sigs:            newSigCache(defaultSigCacheSize),
+		limits:          wire.NewLimiters(),
+		routes:          routeIndex(),
+	}
+	if h.callbackChanged == nil {
+		h.callbackChanged = func(uint32) {}
 	}
 	if h.clock == nil {
 		h.clock = time.Now

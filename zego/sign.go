@@ -2,7 +2,6 @@ package zego
 
 import (
 	"crypto/md5"
-	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
 	"net/url"
@@ -28,9 +27,7 @@ func Sign(appID uint32, nonce, secret string, timestamp int64) string {
 // hex chars, Timestamp, SignatureVersion=2.0, Signature) plus Action, for a
 // request at now.
 func SignedQuery(appID uint32, secret, action string, now time.Time) url.Values {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	nonce := hex.EncodeToString(b[:])
+	nonce := newNonce()
 	ts := now.Unix()
 	return url.Values{
 		"Action":           {action},

@@ -43,12 +43,16 @@ const benchUsage = `usage: roomd bench [flags]
 measures ZEGO and Tencent reads and ownership transfers against the /healthz
 ceiling, over a fresh in-process roomd on 127.0.0.1 (or --target)
 
-"roomd bench realtime" measures the real-time gateway instead (-h for more)
+"roomd bench realtime" measures the real-time gateway instead, "roomd bench
+webhooks" the delivery of callbacks (-h for more)
 `
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "realtime" {
 		return runBenchRealtime(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "webhooks" {
+		return runBenchWebhooks(ctx, args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	target := fs.String("target", "", "base URL of a running roomd (its app must have rate_limits: off); empty starts one in-process on 127.0.0.1 with a fresh SQLite store")
@@ -114,15 +118,15 @@ func startBenchServer(ctx context.Context, c *benchConfig) (stop func(), n *node
 	cfg := &Config{Store: "sqlite:" + filepath.Join(dir, "roomd.db"), Apps: []AppConfig{
 		{ID: c.app, Secret: c.secret, Admins: []string{c.admin}, RateLimits: Switch{Off: true}},
 	}}
-	// Request log lines are formatted as in production but discarded.
-	n, err = build(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// Request log lines are formatted as in production but discarded.
+	n, err = build(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), ln.Addr())
 	if err != nil {
-		n.close()
+		ln.Close()
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}

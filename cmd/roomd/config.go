@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/roomd/roomd"
+	"github.com/roomd/roomd/zego"
 )
 
 // Defaults used when neither the config file nor a flag says otherwise.
@@ -75,6 +77,42 @@ type AppConfig struct {
 	Secret     string   `yaml:"secret" json:"secret"`
 	Admins     []string `yaml:"admins" json:"admins"`
 	RateLimits Switch   `yaml:"rate_limits" json:"-"`
+	// CallbackURL and CallbackSecret are where the app's ZEGO-style
+	// callbacks go and the secret that signs them; a SIGHUP re-reads them.
+	CallbackURL    string `yaml:"callback_url" json:"-"`
+	CallbackSecret string `yaml:"callback_secret" json:"-"`
+}
+
+// checkCallback validates the app's ZEGO-style callback settings.
+func (a *AppConfig) checkCallback() error {
+	if a.CallbackURL == "" {
+		if a.CallbackSecret != "" {
+			return fmt.Errorf("config: app %d: callback_secret is set but callback_url is not", a.ID)
+		}
+		return nil
+	}
+	u, err := url.Parse(a.CallbackURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("config: app %d: callback_url must be an absolute http or https URL", a.ID)
+	}
+	if len(a.CallbackURL) > roomd.MaxURLLen {
+		return fmt.Errorf("config: app %d: callback_url is longer than %d bytes", a.ID, roomd.MaxURLLen)
+	}
+	if a.CallbackSecret == "" {
+		return fmt.Errorf("config: app %d: callback_secret is required with callback_url (it signs the callbacks)", a.ID)
+	}
+	return nil
+}
+
+// zegoHooks returns the ZEGO-style callback targets of the configured apps.
+func (c *Config) zegoHooks() map[uint32]zego.HookConfig {
+	out := map[uint32]zego.HookConfig{}
+	for _, a := range c.Apps {
+		if a.CallbackURL != "" {
+			out[a.ID] = zego.HookConfig{URL: a.CallbackURL, Secret: a.CallbackSecret}
+		}
+	}
+	return out
 }
 
 // Switch is a YAML on/off value; it is on unless set to off or false.
@@ -148,6 +186,9 @@ func (c *Config) apps() (roomd.Apps, error) {
 		}
 		if _, dup := apps[a.ID]; dup {
 			return nil, fmt.Errorf("config: app %d is configured twice", a.ID)
+		}
+		if err := a.checkCallback(); err != nil {
+			return nil, err
 		}
 		admins := a.Admins
 		if len(admins) == 0 {

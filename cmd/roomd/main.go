@@ -9,6 +9,7 @@
 //	roomd usersig --app ID --secret KEY --user ID [--expire SECONDS]
 //	roomd token zego --app ID --secret S --user ID [--expire SECONDS] [--payload P]
 //	roomd watch --app ID --secret KEY --user ID [--addr URL] [--resume ROOM=SEQ,...]
+//	roomd webhooks status --app ID --secret KEY [--addr URL]
 //	roomd bench [flags]
 //	roomd bench realtime [flags]
 //	roomd version
@@ -52,6 +53,7 @@ commands:
   usersig   print a Tencent UserSig
   token     print a ZEGO Token04 ("roomd token zego")
   watch     print the events of a user's rooms as they happen (the real-time gateway)
+  webhooks  print an app's callback delivery status ("roomd webhooks status")
   bench     measure REST calls against the /healthz ceiling; "bench realtime": the gateway
   version   print the version
   help      print this, or "roomd help COMMAND" a command's usage
@@ -116,6 +118,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runToken(rest, stdout, stderr)
 	case "watch":
 		return runWatch(ctx, rest, stdout, stderr)
+	case "webhooks":
+		return runWebhooks(ctx, rest, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, stdout, stderr)
 	case "version":

@@ -8,12 +8,14 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/roomd/roomd"
@@ -22,6 +24,7 @@ import (
 	"github.com/roomd/roomd/server"
 	"github.com/roomd/roomd/sqlite"
 	"github.com/roomd/roomd/tencent"
+	"github.com/roomd/roomd/webhook"
 	"github.com/roomd/roomd/zego"
 )
 
@@ -67,9 +70,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	n, err := build(cfg, log)
+	n, err := build(cfg, log, ln.Addr())
 	if err != nil {
 		ln.Close()
+		return err
+	}
+	if err := startHooks(ctx, n.svc, cfg.zegoHooks()); err != nil {
+		ln.Close()
+		n.close()
 		return err
 	}
 	if n.dev != nil {
@@ -77,8 +85,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "store", cfg.Store, "apps", len(n.apps), "version", version)
 	stopRetention := startRetention(ctx, n.svc, cfg.Retention.policy(), log)
+	n.webhooks.disp.Start(ctx)
+	stopReload := reloadOnHangup(ctx, *configPath, cfg, n, log)
 	err = n.server.Serve(ctx, ln)
 	log.Info("shutting down")
+	stopReload()
 	stopRetention()
 	if cerr := n.close(); cerr != nil && err == nil {
 		err = cerr
@@ -113,20 +124,22 @@ func clientAddr(a net.Addr) string {
 
 // node is one assembled roomd: store, service, dialects, server, metrics.
 type node struct {
-	store   roomd.Store
-	svc     *roomd.Service
-	metrics *metrics.Metrics
-	server  *server.Server
-	apps    roomd.Apps
-	dev     *devAppInfo // the development app, when no apps are configured
-	gateway *gateway.Gateway
+	store    roomd.Store
+	svc      *roomd.Service
+	metrics  *metrics.Metrics
+	server   *server.Server
+	apps     roomd.Apps
+	dev      *devAppInfo // the development app, when no apps are configured
+	gateway  *gateway.Gateway
+	webhooks webhooks
 }
 
 // build assembles a node from cfg: it opens the store, then, when cfg
 // configures no apps, reads or creates the development app in the store's
-// directory, then makes the handlers. This is the only place where the
-// adapters meet.
-func build(cfg *Config, log *slog.Logger) (*node, error) {
+// directory, then makes the handlers and the callback dispatcher (not yet
+// started), which refuses to call self, the node's listener. This is the
+// only place where the adapters meet.
+func build(cfg *Config, log *slog.Logger, self net.Addr) (*node, error) {
 	apps, path, err := cfg.check()
 	if err != nil {
 		return nil, err
@@ -146,14 +159,24 @@ func build(cfg *Config, log *slog.Logger) (*node, error) {
 		apps[a.ID] = &roomd.App{ID: a.ID, Secret: a.Secret, Admins: a.Admins}
 	}
 	hub := gateway.NewHub()
-	n.svc = roomd.NewService(db, hub, nil)
+	// The dispatcher needs the Service, so it joins the publishers after.
+	pubs := roomd.Publishers{hub}
+	n.svc = roomd.NewService(db, &pubs, nil)
 	n.gateway = gateway.New(n.svc, apps, hub, gateway.Options{Verify: verifyLogin, Logger: log})
 	m.AddGauge("roomd_gateway_connections", "Open WebSocket connections of the real-time gateway.", func() float64 { return float64(n.gateway.Connections()) })
+	n.webhooks.zego = zego.NewHook(n.svc, cfg.zegoHooks())
+	hooks := []roomd.Hook{tencent.NewHook(n.svc), n.webhooks.zego}
+	n.webhooks.disp = webhook.New(n.svc, slices.Sorted(maps.Keys(apps)), hooks, webhook.Options{
+		Logger: log, Listener: self, UserAgent: "roomd/" + version,
+	})
+	pubs = append(pubs, n.webhooks.disp)
+	observeWebhooks(m, n.webhooks.disp)
 	n.server = server.New(log, m, server.Routes{
-		ZEGO:    zego.NewHandler(n.svc, apps, zego.Options{Logger: log}),
-		Tencent: tencent.NewHandler(n.svc, apps, tencent.Options{Logger: log}),
-		Metrics: m.Handler(),
-		Gateway: n.gateway,
+		ZEGO:     zego.NewHandler(n.svc, apps, zego.Options{Logger: log}),
+		Tencent:  tencent.NewHandler(n.svc, apps, tencent.Options{Logger: log, CallbackChanged: n.webhooks.disp.ReloadApp}),
+		Metrics:  m.Handler(),
+		Gateway:  n.gateway,
+		Webhooks: n.webhooks.disp.StatusHandler(apps),
 	})
 	return n, nil
 }
@@ -181,7 +204,11 @@ func pathCause(err error) error {
 	return err
 }
 
-func (n *node) close() error { return n.store.Close() }
+// close stops the callback dispatcher and closes the store.
+func (n *node) close() error {
+	n.webhooks.disp.Close()
+	return n.store.Close()
+}
 
 // printDevApp prints the development app banner; self is how to run this
 // roomd (see selfCommand) and addr where it listens.
