@@ -30,14 +30,16 @@ type callback struct {
 	body     map[string]any // the JSON body
 }
 
-// receiver is a callback receiver on loopback. It answers per its mode: ok
-// (the style's success answer), fail (HTTP 503), or slow (success after
-// delay). It keeps the callbacks it acknowledged, in arrival order.
+// receiver is a callback receiver on loopback. It answers with the style's
+// success answer, after delay, unless fail is set or fails is above 0
+// (then HTTP 503). It keeps the callbacks it acknowledged, in arrival
+// order, and checks the signature of each ZEGO-style one.
 type receiver struct {
 	srv    *httptest.Server
 	style  string
 	secret string // ZEGO style: checks each signature
 	fail   atomic.Bool
+	fails  atomic.Int64 // how many of the next requests to fail
 	delay  atomic.Int64 // ns before answering
 	mu     sync.Mutex
 	got    []callback
@@ -61,7 +63,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		time.Sleep(time.Duration(d))
 	}
 	data, _ := io.ReadAll(req.Body)
-	if r.fail.Load() {
+	if r.fail.Load() || r.fails.Add(-1) >= 0 {
 		http.Error(w, "not now", http.StatusServiceUnavailable)
 		return
 	}
@@ -193,13 +195,15 @@ func deliveries(cbs []callback) []string {
 	return out
 }
 
-// TestWebhooksSurviveKill: callbacks are being delivered to a slow receiver
-// when roomd is SIGKILLed; after a restart every acknowledged change is
-// called back, in the app's log order, none lost.
+// TestWebhooksSurviveKill: a receiver fails once (retried after 2 s with a
+// fresh signature), then callbacks are being delivered to it slowly when
+// roomd is SIGKILLed; after a restart every acknowledged change is called
+// back, in the app's log order, none lost, each signature valid.
 func TestWebhooksSurviveKill(t *testing.T) {
 	dir := t.TempDir()
 	rcv := MustReceiver(t, roomd.HookZEGO, "hook-secret")
 	rcv.delay.Store(int64(20 * time.Millisecond))
+	rcv.fails.Store(1)
 	cfg := writeHookConfig(t, dir, rcv.srv.URL)
 	p := MustStartRoomd(t, dir, "--config", cfg)
 	users := seedGroups(t, p.addr, 4, 4)
@@ -215,7 +219,7 @@ func TestWebhooksSurviveKill(t *testing.T) {
 	}
 	// Kill while the backlog drains: some delivered, the rest not.
 	deadline := time.Now().Add(30 * time.Second)
-	for rcv.hits.Load() < 20 && time.Now().Before(deadline) {
+	for rcv.hits.Load() < 21 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -241,10 +245,13 @@ func TestWebhooksSurviveKill(t *testing.T) {
 	if !slices.Equal(deliveries(got), expected) {
 		t.Fatalf("callbacks after the kill and restart:\n got %v\nwant %v", deliveries(got), expected)
 	}
+	if rcv.fails.Load() >= 0 {
+		t.Errorf("the receiver's failure was not reached")
+	}
 	if len(before) == 0 || len(before) >= len(expected) {
 		t.Errorf("delivered before the kill: got %d of %d, want some but not all (the kill must land mid-backlog)", len(before), len(expected))
 	}
-	t.Logf("%d callbacks; %d before the kill; %d requests in all (%d sent twice after the restart)", len(expected), len(before), rcv.hits.Load(), rcv.hits.Load()-int64(len(expected)))
+	t.Logf("%d callbacks; %d before the kill; %d requests in all (%d more: the failed attempt, and callbacks posted again after the restart)", len(expected), len(before), rcv.hits.Load(), rcv.hits.Load()-int64(len(expected)))
 }
 
 // waitLog waits up to 10s for a log line of p containing s.
