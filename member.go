@@ -198,25 +198,21 @@ func (s *Service) TransferOwner(ctx context.Context, actor Actor, app uint32, ro
 	if newOwner == "" {
 		return Errorf(EINVALID, "new owner is required")
 	}
-	return s.update(ctx, func(tx Tx, em *emitter) error {
-		if err := checkActor(ctx, tx, app, actor); err != nil {
-			return err
+	return s.updateRoom(ctx, actor, app, roomID, func(t *roomTx) error {
+		next, err := t.Member(ctx, app, roomID, newOwner)
+		if ErrorCode(err) == ENOTMEMBER {
+			return Errorf(ENOTMEMBER, "the new owner %q must be a member of the room", newOwner)
 		}
-		room, err := tx.Room(ctx, app, roomID)
 		if err != nil {
 			return err
 		}
-		next, err := tx.Member(ctx, app, roomID, newOwner)
-		if err != nil {
-			return err
-		}
-		if room.Owner == newOwner {
+		if t.room.Owner == newOwner {
 			return nil
 		}
-		if from != "" && from != room.Owner {
+		if from != "" && from != t.room.Owner {
 			return Errorf(EFORBIDDEN, "%q is not the owner of the room", from)
 		}
-		return s.setOwner(ctx, tx, em, actor, room, room.Owner, next)
+		return s.setOwner(ctx, t, t.em, actor, t.room, t.room.Owner, next)
 	})
 }
 

@@ -52,6 +52,49 @@ func (s *Service) update(ctx context.Context, fn func(tx Tx, em *emitter) error)
 	return nil
 }
 
+// roomTx is what a room operation sees inside its transaction: the store,
+// the event emitter, the room (live, locked against other writers) and the
+// time of the transaction, read once.
+type roomTx struct {
+	Tx
+	em   *emitter
+	room *Room
+	now  time.Time
+}
+
+// emit records an event of the room by actor.
+func (t *roomTx) emit(actor Actor, typ EventType, payload any) { t.em.emit(t.room, actor, typ, payload) }
+
+// updateRoom is the opening every room operation shares: in one update
+// transaction it checks the actor (checkActor: ENOUSER for a non-admin actor
+// who is not registered), loads the live room (ENOROOM) and runs fn on it.
+// The events fn emits are written in the same transaction and published
+// after it commits.
+func (s *Service) updateRoom(ctx context.Context, actor Actor, app uint32, roomID string, fn func(t *roomTx) error) error {
+	return s.update(ctx, func(tx Tx, em *emitter) error {
+		if err := checkActor(ctx, tx, app, actor); err != nil {
+			return err
+		}
+		room, err := tx.Room(ctx, app, roomID)
+		if err != nil {
+			return err
+		}
+		return fn(&roomTx{Tx: tx, em: em, room: room, now: em.now})
+	})
+}
+
+// viewRoom is the opening of room reads: in one read transaction it loads
+// the live room (ENOROOM) and runs fn on it.
+func (s *Service) viewRoom(ctx context.Context, app uint32, roomID string, fn func(tx Tx, room *Room) error) error {
+	return s.store.View(ctx, func(tx Tx) error {
+		room, err := tx.Room(ctx, app, roomID)
+		if err != nil {
+			return err
+		}
+		return fn(tx, room)
+	})
+}
+
 // recordMemberships records, from a transaction's events, when users became
 // and stopped being members, so that what each user may read of a room's
 // log is known even after the events that said so are compacted.
