@@ -39,35 +39,28 @@ func (s *Service) BanMembers(ctx context.Context, actor Actor, app uint32, roomI
 		return nil, err
 	}
 	var items []ItemError
-	err := s.update(ctx, func(tx Tx, em *emitter) error {
+	err := s.updateRoom(ctx, actor, app, roomID, func(t *roomTx) error {
 		items = items[:0]
-		if err := checkActor(ctx, tx, app, actor); err != nil {
-			return err
-		}
-		room, err := tx.Room(ctx, app, roomID)
-		if err != nil {
-			return err
-		}
 		for _, id := range users {
 			if err := ValidateID("user id", id); err != nil {
 				items = append(items, itemError(id, err))
 				continue
 			}
-			if em.dismissed(room) {
+			if t.em.dismissed(t.room) {
 				// The room went with its last member; later bans have nothing to keep users out of.
 				items = append(items, ItemError{ID: id, Code: ENOROOM, Message: "room was dismissed"})
 				continue
 			}
-			b := &Ban{AppID: app, RoomID: roomID, UserID: id, Reason: reason, CreatedAt: em.now}
+			b := &Ban{AppID: app, RoomID: roomID, UserID: id, Reason: reason, CreatedAt: t.now}
 			if d > 0 {
-				b.Until = em.now.Add(d)
+				b.Until = t.now.Add(d)
 			}
-			if err := tx.PutBan(ctx, b); err != nil {
+			if err := t.PutBan(ctx, b); err != nil {
 				return err
 			}
-			em.emit(room, actor, EventMemberBanned, BanPayload{UserID: id, Until: b.Until})
-			if _, err := tx.Member(ctx, app, roomID, id); err == nil {
-				if err := s.removeMember(ctx, tx, em, actor, room, id, LeaveBanned, reason); err != nil {
+			t.emit(actor, EventMemberBanned, BanPayload{UserID: id, Until: b.Until})
+			if _, err := t.Member(ctx, app, roomID, id); err == nil {
+				if err := s.removeMember(ctx, t, t.em, actor, t.room, id, LeaveBanned, reason); err != nil {
 					return err
 				}
 			} else if ErrorCode(err) != ENOTMEMBER {
@@ -85,26 +78,19 @@ func (s *Service) UnbanMembers(ctx context.Context, actor Actor, app uint32, roo
 	if len(users) > MaxBatch {
 		return Errorf(ELIMIT, "more than %d users in one call", MaxBatch)
 	}
-	return s.update(ctx, func(tx Tx, em *emitter) error {
-		if err := checkActor(ctx, tx, app, actor); err != nil {
-			return err
-		}
-		room, err := tx.Room(ctx, app, roomID)
-		if err != nil {
-			return err
-		}
+	return s.updateRoom(ctx, actor, app, roomID, func(t *roomTx) error {
 		for _, id := range users {
-			b, err := tx.Ban(ctx, app, roomID, id)
+			b, err := t.Ban(ctx, app, roomID, id)
 			if err != nil {
 				return err
 			}
 			if b == nil {
 				continue
 			}
-			if err := tx.DeleteBan(ctx, app, roomID, id); err != nil {
+			if err := t.DeleteBan(ctx, app, roomID, id); err != nil {
 				return err
 			}
-			em.emit(room, actor, EventMemberUnbanned, BanPayload{UserID: id})
+			t.emit(actor, EventMemberUnbanned, BanPayload{UserID: id})
 		}
 		return nil
 	})
@@ -115,12 +101,10 @@ func (s *Service) UnbanMembers(ctx context.Context, actor Actor, app uint32, roo
 func (s *Service) Bans(ctx context.Context, app uint32, roomID string, offset, limit int) ([]*Ban, int, error) {
 	var bans []*Ban
 	var total int
-	err := s.store.View(ctx, func(tx Tx) error {
-		if _, err := tx.Room(ctx, app, roomID); err != nil {
-			return err
-		}
+	now := s.now()
+	err := s.viewRoom(ctx, app, roomID, func(tx Tx, _ *Room) error {
 		var err error
-		bans, total, err = tx.Bans(ctx, app, roomID, s.now(), offset, limit)
+		bans, total, err = tx.Bans(ctx, app, roomID, now, offset, limit)
 		return err
 	})
 	return bans, total, err

@@ -23,6 +23,19 @@ const (
 	EINTERNAL     = "internal"     // a fault of the server; details are logged, never sent
 )
 
+// Domain error codes of the seat rules (seat.go). Each says which rule
+// refused a seat operation, so that a dialect can answer the vendor's own
+// number for it.
+const (
+	ENOSEATS     = "no_seats"     // the room has no seats (they are not enabled)
+	ESEATLOCKED  = "seat_locked"  // the seat is locked: no one may take it
+	ESEATTAKEN   = "seat_taken"   // another user holds the seat
+	ESEATSFULL   = "seats_full"   // every seat is taken or locked
+	ESEATED      = "seated"       // the user already holds a seat
+	ENOTSEATED   = "not_seated"   // the user holds no seat
+	ESEATPENDING = "seat_pending" // the user's request to take a seat is pending
+)
+
 // Error is the one error type of the domain. Message is safe to show to a
 // client; Err, when set, is the internal cause and is only logged.
 type Error struct {

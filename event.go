@@ -22,6 +22,18 @@ const (
 	EventOwnerChanged   EventType = "owner.changed"
 	EventMemberBanned   EventType = "member.banned"
 	EventMemberUnbanned EventType = "member.unbanned"
+
+	// Mutes (mute.go): state roomd keeps and reports; it carries no messages.
+	EventRoomMuted     EventType = "room.muted"     // RoomMutePayload
+	EventRoomUnmuted   EventType = "room.unmuted"   // empty payload
+	EventMemberMuted   EventType = "member.muted"   // MemberMutePayload
+	EventMemberUnmuted EventType = "member.unmuted" // MemberMutePayload without Until
+
+	// Seats and marks (seat.go, mark.go).
+	EventSeatChanged          EventType = "seat.changed"           // SeatPayload: every seat after the change
+	EventSeatRequested        EventType = "seat.requested"         // SeatRequestPayload
+	EventSeatRequestCancelled EventType = "seat.request_cancelled" // SeatRequestPayload
+	EventMemberMarked         EventType = "member.marked"          // MarkPayload
 )
 
 // Event is one entry of a room's event log. Seq numbers of a room start at 1
@@ -59,6 +71,11 @@ type RoomPayload struct {
 	Props      map[string]string `json:"props,omitempty"`
 	CreatedAt  time.Time         `json:"created_at,omitzero"`
 	Members    []string          `json:"members,omitempty"`
+
+	// The verification settings (joinmode.go), each omitted when 0.
+	JoinMode      JoinMode      `json:"join_mode,omitempty"`
+	InviteMode    InviteMode    `json:"invite_mode,omitempty"`
+	BeInvitedMode BeInvitedMode `json:"be_invited_mode,omitempty"`
 }
 
 // roomPayload returns the payload of room.created and room.updated for r.
@@ -67,6 +84,7 @@ func roomPayload(r *Room) RoomPayload {
 		Name: r.Name, Owner: r.Owner, Type: r.Type, Notice: r.Notice, Avatar: r.Avatar,
 		CustomInfo: r.CustomInfo, MaxMembers: r.MaxMembers, Attributes: r.Attributes,
 		Props: r.Props, CreatedAt: r.CreatedAt,
+		JoinMode: r.JoinMode, InviteMode: r.InviteMode, BeInvitedMode: r.BeInvitedMode,
 	}
 }
 

@@ -34,6 +34,9 @@ type Member struct {
 	JoinedAt   time.Time
 	// UserName is filled in by reads from the user's profile; it is not stored.
 	UserName string
+	// Marks, ascending, are filled in by Service.Members (mark.go); they
+	// are stored apart (Tx.Marks).
+	Marks []int64
 }
 
 // Reasons a member leaves a room, carried in EventMemberLeft payloads.
@@ -64,53 +67,45 @@ func (s *Service) AddMembers(ctx context.Context, actor Actor, app uint32, roomI
 		return nil, Errorf(ELIMIT, "more than %d users in one call", MaxBatch)
 	}
 	var items []ItemError
-	err := s.update(ctx, func(tx Tx, em *emitter) error {
+	err := s.updateRoom(ctx, actor, app, roomID, func(t *roomTx) error {
 		items = items[:0]
-		if err := checkActor(ctx, tx, app, actor); err != nil {
-			return err
-		}
-		room, err := tx.Room(ctx, app, roomID)
+		count, err := t.MemberCount(ctx, app, roomID)
 		if err != nil {
 			return err
 		}
-		count, err := tx.MemberCount(ctx, app, roomID)
-		if err != nil {
-			return err
-		}
-		now := s.now()
 		for _, a := range adds {
 			if err := ValidateID("user id", a.UserID); err != nil {
 				items = append(items, itemError(a.UserID, err))
 				continue
 			}
-			if _, err := tx.User(ctx, app, a.UserID); err != nil {
+			if err := registered(ctx, t, app, a.UserID); err != nil {
 				if ErrorCode(err) == ENOUSER {
 					items = append(items, itemError(a.UserID, err))
 					continue
 				}
 				return err
 			}
-			if _, err := tx.Member(ctx, app, roomID, a.UserID); err == nil {
+			if _, err := t.Member(ctx, app, roomID, a.UserID); err == nil {
 				continue
 			} else if ErrorCode(err) != ENOTMEMBER {
 				return err
 			}
-			if ban, err := tx.Ban(ctx, app, roomID, a.UserID); err != nil {
+			if ban, err := t.Ban(ctx, app, roomID, a.UserID); err != nil {
 				return err
-			} else if ban != nil && ban.Active(now) {
+			} else if ban != nil && ban.Active(t.now) {
 				items = append(items, ItemError{ID: a.UserID, Code: EBANNED, Message: "user is banned from the room"})
 				continue
 			}
-			if count >= room.maxMembers() {
+			if count >= t.room.maxMembers() {
 				items = append(items, ItemError{ID: a.UserID, Code: ELIMIT, Message: "room is full"})
 				continue
 			}
 			joined := a.JoinedAt
 			if joined.IsZero() {
-				joined = now
+				joined = t.now
 			}
 			count++
-			if err := s.putMember(ctx, tx, em, actor, room, &Member{AppID: app, RoomID: roomID, UserID: a.UserID, Role: RoleMember, JoinedAt: joined}, ""); err != nil {
+			if err := s.putMember(ctx, t, t.em, actor, t.room, &Member{AppID: app, RoomID: roomID, UserID: a.UserID, Role: RoleMember, JoinedAt: joined}, ""); err != nil {
 				return err
 			}
 		}
@@ -135,27 +130,20 @@ func (s *Service) RemoveMembers(ctx context.Context, actor Actor, app uint32, ro
 		return nil, err
 	}
 	var items []ItemError
-	err := s.update(ctx, func(tx Tx, em *emitter) error {
+	err := s.updateRoom(ctx, actor, app, roomID, func(t *roomTx) error {
 		items = items[:0]
-		if err := checkActor(ctx, tx, app, actor); err != nil {
-			return err
-		}
-		room, err := tx.Room(ctx, app, roomID)
-		if err != nil {
-			return err
-		}
 		for i, id := range users {
-			if _, err := tx.Member(ctx, app, roomID, id); err != nil {
+			if _, err := member(ctx, t, app, roomID, id); err != nil {
 				if ErrorCode(err) == ENOTMEMBER {
 					items = append(items, itemError(id, err))
 					continue
 				}
 				return err
 			}
-			if err := s.removeMember(ctx, tx, em, actor, room, id, LeaveKicked, reason); err != nil {
+			if err := s.removeMember(ctx, t, t.em, actor, t.room, id, LeaveKicked, reason); err != nil {
 				return err
 			}
-			if em.dismissed(room) {
+			if t.em.dismissed(t.room) {
 				for _, rest := range users[i+1:] {
 					items = append(items, ItemError{ID: rest, Code: ENOTMEMBER, Message: "user is not a member of the room"})
 				}
@@ -170,6 +158,9 @@ func (s *Service) RemoveMembers(ctx context.Context, actor Actor, app uint32, ro
 // removeMember removes a member known to be in room, hands ownership on if it
 // was the owner, and dismisses the room if it was the last member.
 func (s *Service) removeMember(ctx context.Context, tx Tx, em *emitter, actor Actor, room *Room, userID, why, reason string) error {
+	if err := s.memberLeaving(ctx, tx, em, actor, room, userID); err != nil { // seat, seat request, marks (seat.go)
+		return err
+	}
 	if err := tx.DeleteMember(ctx, room.AppID, room.ID, userID); err != nil {
 		return err
 	}
@@ -251,20 +242,13 @@ func (s *Service) UpdateMember(ctx context.Context, actor Actor, app uint32, roo
 			return Errorf(ESELF, "an operator cannot change its own role")
 		}
 	}
-	return s.update(ctx, func(tx Tx, em *emitter) error {
-		if err := checkActor(ctx, tx, app, actor); err != nil {
-			return err
-		}
-		room, err := tx.Room(ctx, app, roomID)
-		if err != nil {
-			return err
-		}
-		m, err := tx.Member(ctx, app, roomID, userID)
+	return s.updateRoom(ctx, actor, app, roomID, func(t *roomTx) error {
+		m, err := member(ctx, t, app, roomID, userID)
 		if err != nil {
 			return err
 		}
 		if u.Role != nil && !actor.Admin {
-			op, err := tx.Member(ctx, app, roomID, actor.ID)
+			op, err := t.Member(ctx, app, roomID, actor.ID)
 			if err != nil && ErrorCode(err) != ENOTMEMBER {
 				return err
 			}
@@ -285,13 +269,13 @@ func (s *Service) UpdateMember(ctx context.Context, actor Actor, app uint32, roo
 		}
 		old := m.Role
 		setIf(&m.Role, u.Role)
-		if err := tx.PutMember(ctx, m); err != nil {
+		if err := t.PutMember(ctx, m); err != nil {
 			return err
 		}
 		if m.Role != old {
-			em.emit(room, actor, EventRoleChanged, MemberPayload{UserID: userID, Role: m.Role, OldRole: old})
+			t.emit(actor, EventRoleChanged, MemberPayload{UserID: userID, Role: m.Role, OldRole: old})
 		} else {
-			em.emit(room, actor, EventMemberUpdated, MemberPayload{UserID: userID, Role: m.Role})
+			t.emit(actor, EventMemberUpdated, MemberPayload{UserID: userID, Role: m.Role})
 		}
 		return nil
 	})
@@ -303,15 +287,25 @@ func (s *Service) UpdateMember(ctx context.Context, actor Actor, app uint32, roo
 func (s *Service) Members(ctx context.Context, app uint32, roomID string, offset, limit int) ([]*Member, int, error) {
 	var members []*Member
 	var total int
-	err := s.store.View(ctx, func(tx Tx) error {
-		if _, err := tx.Room(ctx, app, roomID); err != nil {
-			return err
-		}
+	err := s.viewRoom(ctx, app, roomID, func(tx Tx, _ *Room) error {
 		var err error
 		members, total, err = tx.Members(ctx, app, roomID, offset, limit)
-		return err
+		if err != nil {
+			return err
+		}
+		return fillMarks(ctx, tx, app, roomID, members)
 	})
 	return members, total, err
+}
+
+// member returns user's membership of a room, or ENOTMEMBER when user is
+// not a member of it.
+func member(ctx context.Context, tx Tx, app uint32, roomID, user string) (*Member, error) {
+	m, err := tx.Member(ctx, app, roomID, user)
+	if ErrorCode(err) == ENOTMEMBER {
+		return nil, Errorf(ENOTMEMBER, "user %q is not a member of the room", user)
+	}
+	return m, err
 }
 
 // putMember adds m to room; why is the member.joined's Reason.
@@ -327,16 +321,10 @@ func (s *Service) putMember(ctx context.Context, tx Tx, em *emitter, actor Actor
 // enterRoom does; entering a room one is a member of changes nothing. It
 // returns the room's seq afterwards. Returns ENOROOM if the room does not
 // exist, ENOUSER if the user is not registered, EBANNED if a ban keeps them
-// out, ELIMIT if the room is full.
+// out, ELIMIT if the room is full, EFORBIDDEN if the room's JoinMode admits
+// members by approval or invitation only (joinmode.go).
 func (s *Service) EnterRoom(ctx context.Context, app uint32, roomID, user string) (int64, error) {
-	items, err := s.AddMembers(ctx, Actor{ID: user}, app, roomID, []MemberAdd{{UserID: user}})
-	if err != nil {
-		return 0, err
-	}
-	if len(items) > 0 {
-		return 0, &Error{Code: items[0].Code, Message: items[0].Message}
-	}
-	return s.lastSeq(ctx, app, roomID)
+	return s.enterRoom(ctx, app, roomID, user)
 }
 
 // LeaveRoom removes user from a room by their own wish (member.left with
@@ -345,34 +333,16 @@ func (s *Service) EnterRoom(ctx context.Context, app uint32, roomID, user string
 // ENOUSER (not registered) and ENOTMEMBER.
 func (s *Service) LeaveRoom(ctx context.Context, app uint32, roomID, user string) (int64, error) {
 	var seq int64
-	err := s.update(ctx, func(tx Tx, em *emitter) error {
-		actor := Actor{ID: user}
-		if err := checkActor(ctx, tx, app, actor); err != nil {
+	actor := Actor{ID: user}
+	err := s.updateRoom(ctx, actor, app, roomID, func(t *roomTx) error {
+		if _, err := member(ctx, t, app, roomID, user); err != nil {
 			return err
 		}
-		room, err := tx.Room(ctx, app, roomID)
-		if err != nil {
+		if err := s.removeMember(ctx, t, t.em, actor, t.room, user, LeaveLeft, ""); err != nil {
 			return err
 		}
-		if _, err := tx.Member(ctx, app, roomID, user); err != nil {
-			return err
-		}
-		if err := s.removeMember(ctx, tx, em, actor, room, user, LeaveLeft, ""); err != nil {
-			return err
-		}
-		seq = room.Seq
+		seq = t.room.Seq
 		return nil
-	})
-	return seq, err
-}
-
-// lastSeq returns the seq of a room's last event.
-func (s *Service) lastSeq(ctx context.Context, app uint32, roomID string) (int64, error) {
-	var seq int64
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		seq, err = tx.LastSeq(ctx, app, roomID)
-		return err
 	})
 	return seq, err
 }

@@ -40,9 +40,15 @@ type Room struct {
 	Attributes []Attribute
 	// Props holds dialect-specific settings that have no meaning to the
 	// domain (for example Tencent's IsMessageDisabled); stored and returned as is.
-	Props     map[string]string
-	Owner     string
-	CreatedAt time.Time
+	// The seat settings among them are read by the domain (SeatConfig, seat.go).
+	Props map[string]string
+	// JoinMode, InviteMode and BeInvitedMode are the room's verification
+	// settings (joinmode.go); the zero values admit anyone.
+	JoinMode      JoinMode
+	InviteMode    InviteMode
+	BeInvitedMode BeInvitedMode
+	Owner         string
+	CreatedAt     time.Time
 	// Seq is the sequence number of the room's last event.
 	Seq int64
 	// MemberCount is filled in by reads; it is not stored.
@@ -68,6 +74,9 @@ func (r *Room) Validate() error {
 	}
 	if r.MaxMembers < 0 {
 		return Errorf(EINVALID, "negative member limit")
+	}
+	if err := r.validateModes(); err != nil {
+		return err
 	}
 	err := cmp.Or(
 		ValidateName("room name", r.Name),
@@ -111,9 +120,10 @@ func NewRoomID() string {
 // CreateRoom creates room r with r.Owner as its owner and first member, and
 // adds the users in members (the owner is de-duplicated). An empty r.ID gets
 // a generated one. Returns EEXISTS if a room with that id exists, ENOUSER if
-// the owner is not registered, EINVALID for invalid fields or more than
-// MaxBatch members. Members that cannot be added (not registered: ENOUSER)
-// are reported as ItemErrors; the room is created without them.
+// the owner is not registered, EINVALID for invalid fields, ELIMIT for more
+// than MaxBatch members. Members that cannot be added (not registered:
+// ENOUSER; the room is full: ELIMIT) are reported as ItemErrors; the room is
+// created without them.
 func (s *Service) CreateRoom(ctx context.Context, actor Actor, r Room, members []string) (*Room, []ItemError, error) {
 	if r.ID == "" {
 		r.ID = NewRoomID()
@@ -138,7 +148,7 @@ func (s *Service) CreateRoom(ctx context.Context, actor Actor, r Room, members [
 			return err
 		}
 		room := r
-		room.CreatedAt = s.now()
+		room.CreatedAt = em.now
 		if r.CreatedAt.After(time.Unix(0, 0)) {
 			room.CreatedAt = r.CreatedAt
 		}
@@ -151,7 +161,7 @@ func (s *Service) CreateRoom(ctx context.Context, actor Actor, r Room, members [
 				continue
 			}
 			seen[id] = true
-			if _, err := tx.User(ctx, room.AppID, id); err != nil {
+			if err := registered(ctx, tx, room.AppID, id); err != nil {
 				if ErrorCode(err) == ENOUSER {
 					items = append(items, itemError(id, err))
 					continue
@@ -164,7 +174,9 @@ func (s *Service) CreateRoom(ctx context.Context, actor Actor, r Room, members [
 			}
 			joining = append(joining, id)
 		}
-		if err := tx.InsertRoom(ctx, &room); err != nil {
+		if err := tx.InsertRoom(ctx, &room); ErrorCode(err) == EEXISTS {
+			return Errorf(EEXISTS, "room %q already exists", room.ID)
+		} else if err != nil {
 			return err
 		}
 		created := roomPayload(&room)
@@ -193,15 +205,8 @@ func (s *Service) CreateRoom(ctx context.Context, actor Actor, r Room, members [
 // DismissRoom deletes a room and all its members and bans. Returns ENOROOM if
 // the room does not exist, ENOUSER if a non-admin actor is not registered.
 func (s *Service) DismissRoom(ctx context.Context, actor Actor, app uint32, roomID string) error {
-	return s.update(ctx, func(tx Tx, em *emitter) error {
-		if err := checkActor(ctx, tx, app, actor); err != nil {
-			return err
-		}
-		room, err := tx.Room(ctx, app, roomID)
-		if err != nil {
-			return err
-		}
-		return s.dismiss(ctx, tx, em, actor, room)
+	return s.updateRoom(ctx, actor, app, roomID, func(t *roomTx) error {
+		return s.dismiss(ctx, t, t.em, actor, t.room)
 	})
 }
 
@@ -210,18 +215,24 @@ func (s *Service) dismiss(ctx context.Context, tx Tx, em *emitter, actor Actor, 
 	return tx.DeleteRoom(ctx, room.AppID, room.ID)
 }
 
-// Room returns a room with its MemberCount. Returns ENOROOM if it does not exist.
+// Room returns a room with its MemberCount, for callers that name no actor.
+// Returns ENOROOM if it does not exist.
 func (s *Service) Room(ctx context.Context, app uint32, roomID string) (*Room, error) {
-	var room *Room
-	err := s.store.View(ctx, func(tx Tx) error {
+	return s.RoomAs(ctx, Actor{Admin: true}, app, roomID)
+}
+
+// RoomAs returns a room with its MemberCount, read by actor. Returns ENOUSER
+// if a non-admin actor is not registered (checked first), ENOROOM if the
+// room does not exist.
+func (s *Service) RoomAs(ctx context.Context, actor Actor, app uint32, roomID string) (*Room, error) {
+	var out *Room
+	err := s.viewRoomAs(ctx, actor, app, roomID, func(tx Tx, room *Room) error {
 		var err error
-		if room, err = tx.Room(ctx, app, roomID); err != nil {
-			return err
-		}
 		room.MemberCount, err = tx.MemberCount(ctx, app, roomID)
+		out = room
 		return err
 	})
-	return room, err
+	return out, err
 }
 
 // Rooms returns up to limit rooms of app in id order starting at offset, and
@@ -246,26 +257,28 @@ type RoomUpdate struct {
 	MaxMembers *int
 	// Props entries are merged into the room's Props.
 	Props map[string]string
+	// The verification settings (joinmode.go).
+	JoinMode      *JoinMode
+	InviteMode    *InviteMode
+	BeInvitedMode *BeInvitedMode
 }
 
-// UpdateRoom changes a room's settings. Returns ENOROOM if it does not exist,
-// EINVALID for invalid values, among them a member limit below the room's
-// current member count (no member is removed to make room; 0 means
-// DefaultMaxMember and is compared as such).
+// UpdateRoom changes a room's settings. Returns ENOROOM if it does not
+// exist, ENOUSER if a non-admin actor is not registered, EINVALID for
+// invalid values, among them a member limit below the room's current member
+// count (no member is removed to make room; 0 means DefaultMaxMember and is
+// compared as such).
 func (s *Service) UpdateRoom(ctx context.Context, actor Actor, app uint32, roomID string, u RoomUpdate) error {
-	return s.update(ctx, func(tx Tx, em *emitter) error {
-		if err := checkActor(ctx, tx, app, actor); err != nil {
-			return err
-		}
-		room, err := tx.Room(ctx, app, roomID)
-		if err != nil {
-			return err
-		}
+	return s.updateRoom(ctx, actor, app, roomID, func(t *roomTx) error {
+		room := t.room
 		setIf(&room.Name, u.Name)
 		setIf(&room.Notice, u.Notice)
 		setIf(&room.Avatar, u.Avatar)
 		setIf(&room.CustomInfo, u.CustomInfo)
 		setIf(&room.MaxMembers, u.MaxMembers)
+		setIf(&room.JoinMode, u.JoinMode)
+		setIf(&room.InviteMode, u.InviteMode)
+		setIf(&room.BeInvitedMode, u.BeInvitedMode)
 		if len(u.Props) > 0 {
 			props := make(map[string]string, len(room.Props)+len(u.Props))
 			for k, v := range room.Props {
@@ -280,7 +293,7 @@ func (s *Service) UpdateRoom(ctx context.Context, actor Actor, app uint32, roomI
 			return err
 		}
 		if u.MaxMembers != nil {
-			n, err := tx.MemberCount(ctx, app, roomID)
+			n, err := t.MemberCount(ctx, app, roomID)
 			if err != nil {
 				return err
 			}
@@ -288,8 +301,8 @@ func (s *Service) UpdateRoom(ctx context.Context, actor Actor, app uint32, roomI
 				return Errorf(EINVALID, "member limit %d is below the room's %d members", limit, n)
 			}
 		}
-		em.emit(room, actor, EventRoomUpdated, roomPayload(room))
-		return tx.UpdateRoom(ctx, room)
+		t.emit(actor, EventRoomUpdated, roomPayload(room))
+		return t.UpdateRoom(ctx, room)
 	})
 }
 

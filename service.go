@@ -63,7 +63,9 @@ type roomTx struct {
 }
 
 // emit records an event of the room by actor.
-func (t *roomTx) emit(actor Actor, typ EventType, payload any) { t.em.emit(t.room, actor, typ, payload) }
+func (t *roomTx) emit(actor Actor, typ EventType, payload any) {
+	t.em.emit(t.room, actor, typ, payload)
+}
 
 // updateRoom is the opening every room operation shares: in one update
 // transaction it checks the actor (checkActor: ENOUSER for a non-admin actor
@@ -86,7 +88,16 @@ func (s *Service) updateRoom(ctx context.Context, actor Actor, app uint32, roomI
 // viewRoom is the opening of room reads: in one read transaction it loads
 // the live room (ENOROOM) and runs fn on it.
 func (s *Service) viewRoom(ctx context.Context, app uint32, roomID string, fn func(tx Tx, room *Room) error) error {
+	return s.viewRoomAs(ctx, Actor{Admin: true}, app, roomID, fn)
+}
+
+// viewRoomAs is viewRoom for a read by actor, checked first (checkActor:
+// ENOUSER for a non-admin actor who is not registered).
+func (s *Service) viewRoomAs(ctx context.Context, actor Actor, app uint32, roomID string, fn func(tx Tx, room *Room) error) error {
 	return s.store.View(ctx, func(tx Tx) error {
+		if err := checkActor(ctx, tx, app, actor); err != nil {
+			return err
+		}
 		room, err := tx.Room(ctx, app, roomID)
 		if err != nil {
 			return err

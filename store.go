@@ -73,8 +73,9 @@ type Tx interface {
 	// UpdateRoom writes a room's settings (every field but Owner, Seq,
 	// CreatedAt and MemberCount). Returns ENOROOM if it is not live.
 	UpdateRoom(ctx context.Context, r *Room) error
-	// DeleteRoom dismisses a room: it and its members and bans are gone,
-	// but its last Seq and its events are kept.
+	// DeleteRoom dismisses a room: it and its members, bans, seats, seat
+	// requests, marks and mutes are gone, but its last Seq and its events
+	// are kept.
 	DeleteRoom(ctx context.Context, app uint32, id string) error
 	// RoomsOfUser returns the ids of the live rooms the user is a member of.
 	RoomsOfUser(ctx context.Context, app uint32, user string) ([]string, error)
@@ -94,7 +95,8 @@ type Tx interface {
 	MemberCount(ctx context.Context, app uint32, room string) (int, error)
 	// PutMember inserts or replaces a membership.
 	PutMember(ctx context.Context, m *Member) error
-	// DeleteMember removes a membership; removing an absent one is not an error.
+	// DeleteMember removes a membership, and the member's mute (mute.go);
+	// removing an absent one is not an error.
 	DeleteMember(ctx context.Context, app uint32, room, user string) error
 	// Successor returns the member with the earliest JoinedAt (then the
 	// smallest UserID), or nil when the room has no members.
@@ -163,4 +165,63 @@ type Tx interface {
 	// DeleteHookCursor removes app's cursor for style; removing an absent
 	// one is not an error.
 	DeleteHookCursor(ctx context.Context, app uint32, style string) error
+
+	// Seats, seat requests and marks (seat.go, mark.go). The store keeps
+	// them as written; the domain keeps them consistent with the members
+	// (a member's go when they leave). DeleteRoom removes all of a room's.
+
+	// Seats returns the seats of a room that are taken or locked, by
+	// Index; every other seat is free and unlocked (Seat.Idle).
+	Seats(ctx context.Context, app uint32, room string) ([]Seat, error)
+	// PutSeat writes one seat of a room; an idle seat is removed, so that it
+	// reads as free and unlocked. Returns EINVALID for a negative Index and
+	// EEXISTS if s.UserID holds another seat of the room: a user holds at
+	// most one (free the old seat first).
+	PutSeat(ctx context.Context, app uint32, room string, s Seat) error
+	// SeatRequest returns user's pending request to take a seat of a room,
+	// or nil when there is none.
+	SeatRequest(ctx context.Context, app uint32, room, user string) (*SeatRequest, error)
+	// PutSeatRequest inserts or replaces a user's request.
+	PutSeatRequest(ctx context.Context, r *SeatRequest) error
+	// DeleteSeatRequest removes a user's request; removing an absent one is
+	// not an error.
+	DeleteSeatRequest(ctx context.Context, app uint32, room, user string) error
+	// Marks returns the marks, ascending, of the given users in a room, by
+	// user; users without marks are absent from the map.
+	Marks(ctx context.Context, app uint32, room string, users []string) (map[string][]int64, error)
+	// RoomMarks returns the distinct marks the users of a room hold, ascending.
+	RoomMarks(ctx context.Context, app uint32, room string) ([]int64, error)
+	// SetMarks replaces a user's marks in a room; an empty marks removes
+	// them. Duplicates are kept once.
+	SetMarks(ctx context.Context, app uint32, room, user string, marks []int64) error
+
+	// Mutes (mute.go). Times are compared with the now given: a mute whose
+	// Until has passed is not in force, whether or not it was removed.
+	// DeleteRoom removes all of a room's mutes, and DeleteMember the
+	// member's, so that a mute lasts only while its room and its member do.
+
+	// RoomMute returns the room-level mute of a room, or nil when there is
+	// none (an expired one may be returned; see RoomMute.Active).
+	RoomMute(ctx context.Context, app uint32, room string) (*RoomMute, error)
+	// PutRoomMute inserts or replaces the room-level mute of a room.
+	PutRoomMute(ctx context.Context, m *RoomMute) error
+	// DeleteRoomMute removes the room-level mute of a room; removing an
+	// absent one is not an error.
+	DeleteRoomMute(ctx context.Context, app uint32, room string) error
+	// MemberMute returns the mute of a user in a room, or nil when there is
+	// none (an expired one may be returned; see MemberMute.Active).
+	MemberMute(ctx context.Context, app uint32, room, user string) (*MemberMute, error)
+	// PutMemberMute inserts or replaces the mute of a user in a room.
+	PutMemberMute(ctx context.Context, m *MemberMute) error
+	// DeleteMemberMute removes the mute of a user in a room; removing an
+	// absent one is not an error.
+	DeleteMemberMute(ctx context.Context, app uint32, room, user string) error
+	// MemberMutes returns up to limit (negative: no limit) of the member
+	// mutes of a room in force at now, ordered by UserID, starting at
+	// offset, and their number.
+	MemberMutes(ctx context.Context, app uint32, room string, now time.Time, offset, limit int) ([]*MemberMute, int, error)
+	// MutedRooms returns up to limit of app's rooms that have a mute in
+	// force at now, room-level or of a member, ordered by RoomID, starting
+	// at offset.
+	MutedRooms(ctx context.Context, app uint32, now time.Time, offset, limit int) ([]MutedRoom, error)
 }

@@ -39,9 +39,8 @@ func (u *User) Validate() error {
 // case its profile is replaced. Invalid users are reported as EINVALID items.
 func (s *Service) RegisterUsers(ctx context.Context, app uint32, users []User, overwrite bool) ([]ItemError, error) {
 	var items []ItemError
-	err := s.update(ctx, func(tx Tx, _ *emitter) error {
+	err := s.update(ctx, func(tx Tx, em *emitter) error {
 		items = items[:0]
-		now := s.now()
 		for i := range users {
 			u := users[i]
 			u.AppID = app
@@ -57,7 +56,7 @@ func (s *Service) RegisterUsers(ctx context.Context, app uint32, users []User, o
 				items = append(items, ItemError{ID: u.ID, Code: EEXISTS, Message: "user already registered"})
 				continue
 			}
-			u.CreatedAt = now
+			u.CreatedAt = em.now
 			if old != nil {
 				u.CreatedAt = old.CreatedAt
 			}
@@ -80,7 +79,7 @@ func (s *Service) Users(ctx context.Context, app uint32, ids []string) ([]*User,
 			u, err := tx.User(ctx, app, id)
 			if err != nil {
 				if ErrorCode(err) == ENOUSER {
-					items = append(items, itemError(id, err))
+					items = append(items, itemError(id, notRegistered(id)))
 					continue
 				}
 				return err
@@ -101,7 +100,7 @@ func (s *Service) DeleteUsers(ctx context.Context, actor Actor, app uint32, ids 
 	err := s.update(ctx, func(tx Tx, em *emitter) error {
 		items = items[:0]
 		for _, id := range ids {
-			if _, err := tx.User(ctx, app, id); err != nil {
+			if err := registered(ctx, tx, app, id); err != nil {
 				if ErrorCode(err) == ENOUSER {
 					items = append(items, itemError(id, err))
 					continue
@@ -145,6 +144,20 @@ func checkActor(ctx context.Context, tx Tx, app uint32, actor Actor) error {
 		return err
 	}
 	return nil
+}
+
+// registered returns ENOUSER when user is not a registered user of app.
+func registered(ctx context.Context, tx Tx, app uint32, user string) error {
+	_, err := tx.User(ctx, app, user)
+	if ErrorCode(err) == ENOUSER {
+		return notRegistered(user)
+	}
+	return err
+}
+
+// notRegistered is the ENOUSER error of a user who is not registered.
+func notRegistered(user string) error {
+	return Errorf(ENOUSER, "user %q is not registered", user)
 }
 
 func itemError(id string, err error) ItemError {

@@ -20,6 +20,7 @@ const (
 	codeLoginFailed  = 40101
 	codeResync       = 41001
 	codeInternalCode = 50001
+	codeSeatPending  = 20201 // take_seat recorded a request that waits for an admin (seat.go)
 )
 
 // replyCodes maps each domain code to the reply code answered.
@@ -37,6 +38,14 @@ var replyCodes = map[string]int{
 	roomd.ELIMIT:        41301,
 	roomd.ERATELIMIT:    42901,
 	roomd.EINTERNAL:     codeInternalCode,
+	// Seats (seat.go).
+	roomd.ENOSEATS:     40304,
+	roomd.ESEATLOCKED:  40305,
+	roomd.ESEATTAKEN:   40910,
+	roomd.ESEATED:      40911,
+	roomd.ESEATPENDING: 40912,
+	roomd.ENOTSEATED:   40404,
+	roomd.ESEATSFULL:   41302,
 }
 
 // replyCode returns the reply code and client-safe message of err.
@@ -62,6 +71,8 @@ type clientFrame struct {
 	// sync
 	SinceSeq int64 `json:"since_seq"`
 	Limit    int   `json:"limit"`
+	// take_seat: the seat, absent or -1 for any
+	Index *int `json:"index"`
 }
 
 // reply is the answer to one op.

@@ -69,7 +69,7 @@ func MustStartGateway(tb testing.TB, options ...func(*envConfig)) *Env {
 	var h http.Handler
 	if cfg.rest {
 		h = server.New(cfg.opts.Logger, nil, server.Routes{
-			ZEGO:    zego.NewHandler(svc, apps, zego.Options{Logger: cfg.opts.Logger}),
+			ZEGO:    zego.NewHandler(svc, apps, zego.Options{Logger: cfg.opts.Logger, Presence: hub}),
 			Tencent: tencent.NewHandler(svc, apps, tencent.Options{Logger: cfg.opts.Logger}),
 			Gateway: gw,
 		}).Handler()

@@ -127,6 +127,8 @@ func (c *conn) handle(ctx context.Context, f *clientFrame) {
 		c.answer(ctx, id, map[string]any{"room": f.Room, "seq": seq}, err)
 	case "sync":
 		c.sync(ctx, id, f)
+	case "take_seat", "leave_seat":
+		c.seat(ctx, id, f) // seat.go
 	default:
 		c.fail(ctx, id, codeUnknownOp, "unknown op "+f.Op)
 		c.stop(closeMalformed, "unknown op")

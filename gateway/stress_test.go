@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/roomd/roomd"
+	"github.com/roomd/roomd/storetest"
 	"github.com/roomd/roomd/tencent"
 	"github.com/roomd/roomd/zego"
 )
@@ -162,6 +163,7 @@ func TestConcurrentChangesAndRandomDisconnects(t *testing.T) {
 			t.Errorf("room %s: got %v\nwant %v (the log's entitled events)", r, got[r], want[r])
 		}
 	}
+	storetest.CheckRooms(t, ctx, e.Svc, appID, rooms...)
 	t.Logf("%d reconnects, %d events", reconnects, total)
 	if total < 100 {
 		t.Fatalf("only %d events: the test did too little", total)

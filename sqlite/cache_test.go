@@ -12,6 +12,7 @@ import (
 
 	"github.com/roomd/roomd"
 	"github.com/roomd/roomd/sqlite"
+	"github.com/roomd/roomd/storetest"
 )
 
 var errRollback = errors.New("roll this update back")
@@ -155,4 +156,5 @@ func TestWriterCacheAgreesAfterLoad(t *testing.T) {
 	}
 	wg.Wait()
 	checkCacheAgrees(t, db, append(users, "ghost"), rooms)
+	storetest.CheckRooms(t, ctx, svc, 1, rooms...)
 }

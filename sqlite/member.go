@@ -82,9 +82,12 @@ func (t *tx) PutMember(ctx context.Context, m *roomd.Member) error {
 	return err
 }
 
-// DeleteMember removes a membership.
+// DeleteMember removes a membership and the member's mute (mute.go).
 func (t *tx) DeleteMember(ctx context.Context, app uint32, room, user string) error {
 	_, err := t.exec(ctx, `DELETE FROM members WHERE app = ? AND room = ? AND user = ?`, app, room, user)
+	if err == nil {
+		err = t.DeleteMemberMute(ctx, app, room, user)
+	}
 	if err == nil && t.c != nil {
 		t.c.setMember(roomKey{app, room}, user, nil)
 	}

@@ -52,8 +52,9 @@ func TestMembershipsBackfill(t *testing.T) {
 	}
 }
 
-// undoHooks takes a database back from schema 4 to 3.
-var undoHooks = []string{"DROP TABLE hook_cursors", "DROP INDEX events_pos", "ALTER TABLE events DROP COLUMN pos"}
+// undoHooks takes a database back from the latest schema to 3: the undos of
+// the later migrations first, then 4's.
+var undoHooks = append(append(append([]string{}, undoMutes...), undoSeats...), "DROP TABLE hook_cursors", "DROP INDEX events_pos", "ALTER TABLE events DROP COLUMN pos")
 
 // reopenAt runs the statements undo on db, which take its schema back to
 // version, closes it and opens path again, which migrates it.

@@ -10,6 +10,7 @@ import (
 // roomColumns selects a room; its seq is that of its last event (one seek
 // at the end of the room's range of the events key).
 const roomColumns = `id, name, notice, avatar, type, custom_info, max_members, attributes, props, owner, created_at,
+	join_mode, invite_mode, be_invited_mode,
 	(SELECT coalesce(max(e.seq), 0) FROM events e WHERE e.app = rooms.app AND e.room = rooms.id)`
 
 func scanRoom(app uint32) func(scanner) (*roomd.Room, error) {
@@ -17,7 +18,8 @@ func scanRoom(app uint32) func(scanner) (*roomd.Room, error) {
 		r := &roomd.Room{AppID: app}
 		var attrs, props string
 		var created int64
-		if err := s.Scan(&r.ID, &r.Name, &r.Notice, &r.Avatar, &r.Type, &r.CustomInfo, &r.MaxMembers, &attrs, &props, &r.Owner, &created, &r.Seq); err != nil {
+		if err := s.Scan(&r.ID, &r.Name, &r.Notice, &r.Avatar, &r.Type, &r.CustomInfo, &r.MaxMembers, &attrs, &props, &r.Owner, &created,
+			&r.JoinMode, &r.InviteMode, &r.BeInvitedMode, &r.Seq); err != nil {
 			return nil, err
 		}
 		r.CreatedAt = fromNanos(created)
@@ -90,14 +92,17 @@ func (t *tx) InsertRoom(ctx context.Context, r *roomd.Room) error {
 	_, ok, err := one(ctx, t, func(s scanner) (int, error) {
 		var one int
 		return one, s.Scan(&one)
-	}, `INSERT INTO rooms (app, id, name, notice, avatar, type, custom_info, max_members, attributes, props, owner, created_at, dismissed)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+	}, `INSERT INTO rooms (app, id, name, notice, avatar, type, custom_info, max_members, attributes, props, owner, created_at,
+			join_mode, invite_mode, be_invited_mode, dismissed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
 		ON CONFLICT (app, id) DO UPDATE SET name = excluded.name, notice = excluded.notice, avatar = excluded.avatar, type = excluded.type,
 			custom_info = excluded.custom_info, max_members = excluded.max_members, attributes = excluded.attributes, props = excluded.props,
-			owner = excluded.owner, created_at = excluded.created_at, dismissed = 0
+			owner = excluded.owner, created_at = excluded.created_at, join_mode = excluded.join_mode,
+			invite_mode = excluded.invite_mode, be_invited_mode = excluded.be_invited_mode, dismissed = 0
 		WHERE rooms.dismissed <> 0
 		RETURNING 1`,
-		r.AppID, r.ID, r.Name, r.Notice, r.Avatar, r.Type, r.CustomInfo, r.MaxMembers, attrs, props, r.Owner, nanos(r.CreatedAt))
+		r.AppID, r.ID, r.Name, r.Notice, r.Avatar, r.Type, r.CustomInfo, r.MaxMembers, attrs, props, r.Owner, nanos(r.CreatedAt),
+		int(r.JoinMode), int(r.InviteMode), int(r.BeInvitedMode))
 	if err != nil {
 		return err
 	}
@@ -120,9 +125,11 @@ func (t *tx) UpdateRoom(ctx context.Context, r *roomd.Room) error {
 	if err != nil {
 		return err
 	}
-	n, err := t.exec(ctx, `UPDATE rooms SET name = ?, notice = ?, avatar = ?, type = ?, custom_info = ?, max_members = ?, attributes = ?, props = ?
+	n, err := t.exec(ctx, `UPDATE rooms SET name = ?, notice = ?, avatar = ?, type = ?, custom_info = ?, max_members = ?, attributes = ?, props = ?,
+			join_mode = ?, invite_mode = ?, be_invited_mode = ?
 		WHERE app = ? AND id = ? AND dismissed = 0`,
-		r.Name, r.Notice, r.Avatar, r.Type, r.CustomInfo, r.MaxMembers, attrs, props, r.AppID, r.ID)
+		r.Name, r.Notice, r.Avatar, r.Type, r.CustomInfo, r.MaxMembers, attrs, props,
+		int(r.JoinMode), int(r.InviteMode), int(r.BeInvitedMode), r.AppID, r.ID)
 	if err != nil {
 		return err
 	}
@@ -133,8 +140,8 @@ func (t *tx) UpdateRoom(ctx context.Context, r *roomd.Room) error {
 	return nil
 }
 
-// DeleteRoom dismisses a room: its members and bans go, its row stays with
-// dismissed set; its events, and so its seq, stay.
+// DeleteRoom dismisses a room: its members, bans, seats, seat requests,
+// marks and mutes go, its row stays with dismissed set; its events, and so its seq, stay.
 func (t *tx) DeleteRoom(ctx context.Context, app uint32, id string) error {
 	for _, q := range []string{
 		`DELETE FROM members WHERE app = ? AND room = ?`,
@@ -144,6 +151,12 @@ func (t *tx) DeleteRoom(ctx context.Context, app uint32, id string) error {
 		if _, err := t.exec(ctx, q, app, id); err != nil {
 			return err
 		}
+	}
+	if err := t.deleteRoomSeats(ctx, app, id); err != nil { // seat.go
+		return err
+	}
+	if err := t.deleteRoomMutes(ctx, app, id); err != nil { // mute.go
+		return err
 	}
 	t.forgetRoom(app, id)
 	if t.c != nil {

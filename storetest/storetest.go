@@ -6,8 +6,13 @@
 // It checks each Tx method's contract, the isolation of concurrent Updates,
 // the domain's rules through roomd.Service, the event log and publishing,
 // the ownership invariants under concurrent random operations, the
-// replay refusal of signature nonces, and what callbacks are delivered from
-// (each app's log in commit order, delivery cursors, past members).
+// replay refusal of signature nonces, what callbacks are delivered from
+// (each app's log in commit order, delivery cursors, past members), and
+// mutes, whose expiry is read against the clock (mute.go).
+//
+// It also holds the harness every package's tests share (harness.go): the
+// fake Clock and the checker of the room invariants (Invariants,
+// CheckRooms).
 package storetest
 
 import (
@@ -52,6 +57,9 @@ func Run(t *testing.T, open func(tb testing.TB) roomd.Store) {
 		{"Retention", retentionTests},
 		{"Feed", feedTests},
 		{"Hooks", hookTests},
+		{"Mutes", muteTests},
+		{"Seats", seatTests},
+		{"Users", userTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -69,36 +77,16 @@ type fixture struct {
 	ctx   context.Context
 	store roomd.Store
 	svc   *roomd.Service
-	clock *clock
+	clock *Clock
 	pub   *recorder
 }
 
 func newFixture(t *testing.T, open func(tb testing.TB) roomd.Store) *fixture {
 	t.Helper()
-	f := &fixture{t: t, ctx: context.Background(), store: open(t), clock: &clock{now: t0}}
+	f := &fixture{t: t, ctx: context.Background(), store: open(t), clock: NewClock(t0)}
 	f.pub = &recorder{}
 	f.svc = roomd.NewService(f.store, f.pub, f.clock.Now)
 	return f
-}
-
-// clock is a roomd.Clock the test moves by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// Now returns the clock's time.
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock on by d.
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // recorder is a roomd.Publisher that keeps every event it receives; check,

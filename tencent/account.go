@@ -53,18 +53,26 @@ type failAccounts struct {
 	FailAccounts []string
 }
 
+// checkUserID validates the UserID of an account imported here (EINVALID).
 func checkUserID(id string) error {
 	if id == "" || len(id) > maxUserIDLen {
-		return failf(codeAccountParam, "UserID must be 1 to 32 bytes")
+		return roomd.Errorf(roomd.EINVALID, "UserID must be 1 to %d bytes", maxUserIDLen)
 	}
 	return nil
 }
 
-func checkBatch(n int, field string) error {
-	if n == 0 || n > maxAccountBatch {
-		return failf(codeAccountParam, field+" must hold 1 to 100 accounts")
+// checkCount refuses a list named field of n accounts that is empty
+// (EINVALID) or longer than max (ELIMIT); both are the family's parameter
+// error.
+func checkCount(field string, n, max int) error {
+	code := roomd.EINVALID
+	switch {
+	case n > max:
+		code = roomd.ELIMIT
+	case n > 0:
+		return nil
 	}
-	return nil
+	return roomd.Errorf(code, "%s must hold 1 to %d accounts", field, max)
 }
 
 // accountImport: {UserID, Nick, FaceUrl}; replaces the profile of an
@@ -101,7 +109,7 @@ func (h *handler) multiAccountImport(c *call) (any, error) {
 	for _, id := range req.Accounts {
 		all = append(all, account{UserID: id})
 	}
-	if err := checkBatch(len(all), "AccountList"); err != nil {
+	if err := checkCount("AccountList", len(all), maxAccountBatch); err != nil {
 		return nil, err
 	}
 	out := &failAccounts{FailAccounts: []string{}}
@@ -185,7 +193,7 @@ func decodeUserIDs(c *call, field string) ([]string, error) {
 	if field == "DeleteItem" {
 		items = req.DeleteItem
 	}
-	if err := checkBatch(len(items), field); err != nil {
+	if err := checkCount(field, len(items), maxAccountBatch); err != nil {
 		return nil, err
 	}
 	ids := make([]string, len(items))

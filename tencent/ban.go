@@ -3,6 +3,8 @@ package tencent
 import (
 	"math"
 	"time"
+
+	"github.com/roomd/roomd"
 )
 
 // Vendor limits of the ban APIs.
@@ -20,7 +22,7 @@ func (h *handler) banRoomMember(c *call) (any, error) {
 		return nil, err
 	}
 	if req.Duration < 0 || req.Duration > math.MaxUint32 {
-		return nil, failf(codeRoomParam, "Duration must be 0 to 4294967295 seconds")
+		return nil, roomd.Errorf(roomd.EINVALID, "Duration must be 0 to %d seconds", uint32(math.MaxUint32))
 	}
 	// Item errors only report accounts left after the last member went and
 	// the room with it: there is nothing left to ban them from.
@@ -60,7 +62,7 @@ func (h *handler) getBannedMemberList(c *call) (any, error) {
 		limit = *req.Limit
 	}
 	if limit < 1 || limit > maxBanPage || req.Offset < 0 {
-		return nil, failf(codeRoomParam, "Limit must be 1 to 100 and Offset not negative")
+		return nil, roomd.Errorf(roomd.EINVALID, "Limit must be 1 to %d and Offset not negative", maxBanPage)
 	}
 	bans, total, err := h.svc.Bans(c.ctx, c.app.ID, req.RoomId, req.Offset, limit)
 	if err != nil {

@@ -14,11 +14,12 @@ const (
 	cmdMemberEnter = "Room.CallbackAfterMemberEnter"
 	cmdMemberLeave = "Room.CallbackAfterMemberLeave"
 	cmdChangeOwner = "Room.CallbackAfterChangeRoomOwner" // roomd's own
+	cmdSeatChanged = "Mic.CallbackAfterSeatInfoChanged"
 )
 
 // callbackCommands are the callback commands set_callback accepts: the
-// vendor's room callbacks, and roomd's own cmdChangeOwner (the vendor has
-// no callback for an owner change).
+// vendor's room and seat callbacks, and roomd's own cmdChangeOwner (the
+// vendor has no callback for an owner change).
 var callbackCommands = map[string]bool{
 	cmdCreateRoom:  true,
 	cmdDestroyRoom: true,
@@ -26,6 +27,7 @@ var callbackCommands = map[string]bool{
 	cmdMemberEnter: true,
 	cmdMemberLeave: true,
 	cmdChangeOwner: true,
+	cmdSeatChanged: true,
 }
 
 // callbackConfig is the body of set_callback and update_callback and the
@@ -44,11 +46,11 @@ func (h *handler) setCallback(c *call) (any, error) {
 	}
 	u, err := url.Parse(req.Url)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, failf(codeRoomParam, "Url must be an http or https URL")
+		return nil, roomd.Errorf(roomd.EINVALID, "Url must be an http or https URL")
 	}
 	for _, cmd := range req.CallbackCommandList {
 		if !callbackCommands[cmd] {
-			return nil, failf(codeRoomParam, "unknown callback command "+cmd)
+			return nil, roomd.Errorf(roomd.EINVALID, "unknown callback command %s", cmd)
 		}
 	}
 	if err := h.svc.PutCallback(c.ctx, roomd.Callback{AppID: c.app.ID, URL: req.Url, Commands: req.CallbackCommandList}); err != nil {

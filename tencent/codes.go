@@ -40,6 +40,13 @@ const (
 	codeNoRoom        = 100004
 	codeNotMember     = 100005
 	codeForbidden     = 100006
+	codeSeatLocked    = 100200 // the seat is locked
+	codeSeatPending   = 100202 // a request of the user to take a seat is pending
+	codeSeated        = 100203 // the user already holds a seat
+	codeSeatsFull     = 100205 // every seat is taken or locked
+	codeNotSeated     = 100206 // the user holds no seat
+	codeSeatTaken     = 100210 // another user holds the seat
+	codeNoSeats       = 100211 // seats are not enabled in the room
 )
 
 // family groups commands that share a parameter-error code: account APIs
@@ -47,7 +54,7 @@ const (
 type family int
 
 const (
-	famRoom    family = iota // room_engine_http_srv and room_config
+	famRoom    family = iota // room_engine_http_srv, room_engine_http_mic and room_config
 	famAccount               // im_open_login_svc
 )
 
@@ -68,6 +75,14 @@ var domainCodes = map[string][2]int{
 	roomd.ERATELIMIT:    {codeRateLimit, codeRateLimit},
 	roomd.EUNAUTHORIZED: {codeBadAuth, codeBadAuth},
 	roomd.EINTERNAL:     {codeInternal, codeInternal},
+	// Seats (room_engine_http_mic); account APIs never answer them.
+	roomd.ENOSEATS:     {codeNoSeats, codeNoSeats},
+	roomd.ESEATLOCKED:  {codeSeatLocked, codeSeatLocked},
+	roomd.ESEATTAKEN:   {codeSeatTaken, codeSeatTaken},
+	roomd.ESEATSFULL:   {codeSeatsFull, codeSeatsFull},
+	roomd.ESEATED:      {codeSeated, codeSeated},
+	roomd.ENOTSEATED:   {codeNotSeated, codeNotSeated},
+	roomd.ESEATPENDING: {codeSeatPending, codeSeatPending},
 }
 
 // codeOf returns the vendor number for a domain code in a family.
@@ -79,7 +94,10 @@ func codeOf(domainCode string, f family) int {
 	return c[f]
 }
 
-// apiError is a failure the dialect answers with its own vendor code.
+// apiError is a failure the dialect answers with a vendor code of its own:
+// transport, authentication and decoding codes (60002-60015, 700xx, the
+// rate limit) that mean nothing to the domain. Every other failure,
+// parameter errors included, is a roomd.Error mapped by domainCodes.
 type apiError struct {
 	code int
 	info string // safe to send
@@ -100,6 +118,12 @@ func (e *apiError) Unwrap() error { return e.err }
 
 func failf(code int, info string) *apiError { return &apiError{code: code, info: info} }
 
+// invalid is the EINVALID error of a request that cannot be read, with the
+// reading error as its logged cause.
+func invalid(msg string, cause error) error {
+	return &roomd.Error{Code: roomd.EINVALID, Message: msg, Err: cause}
+}
+
 // answer returns the vendor code and client-safe message for err.
 func answer(err error, f family) (int, string) {
 	var ae *apiError
@@ -114,10 +138,10 @@ func answer(err error, f family) (int, string) {
 }
 
 // decodeError maps a wire decoding error to a vendor code. A wrong JSON
-// type is 60015 on an account field of an account API, else a parameter
-// error of the family; so is text that is not valid UTF-8 (or a lone
+// type is 60015 on an account field of an account API, else EINVALID (the
+// family's parameter error); so is text that is not valid UTF-8 (or a lone
 // surrogate escape).
-func decodeError(err error, f family) *apiError {
+func decodeError(err error, f family) error {
 	var te *wire.TypeError
 	switch {
 	case errors.Is(err, wire.ErrTooLarge):
@@ -125,12 +149,12 @@ func decodeError(err error, f family) *apiError {
 	case errors.Is(err, wire.ErrRead):
 		return &apiError{code: codeBadHTTP, info: "cannot read request body", err: err}
 	case errors.Is(err, wire.ErrEncoding):
-		return &apiError{code: codeOf(roomd.EINVALID, f), info: "invalid parameter: " + err.Error(), err: err}
+		return invalid("invalid parameter: "+err.Error(), err)
 	case errors.As(err, &te):
 		if f == famAccount && isAccountField(te.Field) {
 			return &apiError{code: codeAccountType, info: "account must be a string: " + te.Field, err: err}
 		}
-		return &apiError{code: codeOf(roomd.EINVALID, f), info: "wrong type for field " + te.Field, err: err}
+		return invalid("wrong type for field "+te.Field, err)
 	default:
 		return &apiError{code: codeJSONParse, info: "request body is not valid JSON", err: err}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/roomd/roomd"
 	"github.com/roomd/roomd/internal/wire"
 	"github.com/roomd/roomd/sqlite"
+	"github.com/roomd/roomd/storetest"
 	"github.com/roomd/roomd/tencent"
 	"github.com/tencentyun/tls-sig-api-v2-golang/tencentyun"
 )
@@ -44,20 +45,13 @@ func MustOpenStore(tb testing.TB) *sqlite.DB {
 	return db
 }
 
-// testClock is a settable clock for the handler.
-type testClock struct{ ns atomic.Int64 }
-
-func (c *testClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
-func (c *testClock) Set(t time.Time)         { c.ns.Store(t.UnixNano()) }
-func (c *testClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
-
 // env is a running Tencent dialect over a real store and a real HTTP server.
 type env struct {
 	db    *sqlite.DB
 	srv   *httptest.Server
 	last  atomic.Pointer[wire.Outcome] // the Outcome of the last request answered
 	svc   *roomd.Service
-	clock *testClock
+	clock *storetest.Clock
 	sig   string // a vendor-generated UserSig of admin for appID
 	// changed counts the handler's CallbackChanged calls for appID.
 	changed atomic.Int64
@@ -73,8 +67,7 @@ func newEnv(tb testing.TB) *env {
 		otherAppID: {ID: otherAppID, Secret: otherSecret, Admins: []string{admin}, RateLimitsOff: true},
 		limitedApp: {ID: limitedApp, Secret: limitedKey, Admins: []string{admin}},
 	}
-	e := &env{db: db, svc: svc, clock: &testClock{}}
-	e.clock.Set(time.Now())
+	e := &env{db: db, svc: svc, clock: storetest.NewClock(time.Now())}
 	h := tencent.NewHandler(svc, apps, tencent.Options{Clock: e.clock.Now, CallbackChanged: func(app uint32) {
 		if app == appID {
 			e.changed.Add(1)

@@ -49,6 +49,7 @@ var eventCommands = map[roomd.EventType]string{
 	roomd.EventMemberJoined:  cmdMemberEnter,
 	roomd.EventMemberLeft:    cmdMemberLeave,
 	roomd.EventOwnerChanged:  cmdChangeOwner,
+	roomd.EventSeatChanged:   cmdSeatChanged,
 }
 
 // roomCallback is the body of Room.CallbackAfterCreateRoom and
@@ -150,6 +151,8 @@ func (h *Hook) body(ctx context.Context, cmd string, ev *roomd.Event) (any, erro
 			return nil, err
 		}
 		return ownerCallback{cmd, ev.RoomID, ev.Actor, p.From, p.To, at}, nil
+	case roomd.EventSeatChanged:
+		return seatBody(cmd, ev) // seat.go
 	}
 	// member.joined, member.left
 	var p roomd.MemberPayload

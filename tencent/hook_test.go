@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/roomd/roomd"
+	"github.com/roomd/roomd/storetest"
 	"github.com/roomd/roomd/tencent"
 )
 
@@ -32,14 +33,13 @@ const hookURL = "https://hooks.example.com/tencent/cb"
 type hookEnv struct {
 	svc   *roomd.Service
 	hook  *tencent.Hook
-	clock *testClock
+	clock *storetest.Clock
 }
 
 // newHookEnv registers users in appID, starting the clock at a fixed time.
 func newHookEnv(tb testing.TB, users ...string) *hookEnv {
 	tb.Helper()
-	e := &hookEnv{clock: &testClock{}}
-	e.clock.Set(time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC))
+	e := &hookEnv{clock: storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC))}
 	e.svc = roomd.NewService(MustOpenStore(tb), nil, e.clock.Now)
 	e.hook = tencent.NewHook(e.svc)
 	reg := make([]roomd.User, len(users))

@@ -46,7 +46,7 @@ type memberInfo struct {
 	Member_Account string
 	NameCard       string
 	Role           string
-	Marks          []string
+	Marks          []int64 // mark_room_member's (seat.go), ascending
 	CustomInfo     string
 }
 
@@ -66,13 +66,13 @@ func (h *handler) getRoomMemberList(c *call) (any, error) {
 		count = min(*req.Count, maxMemberPage)
 	}
 	if count < 1 {
-		return nil, failf(codeRoomParam, "Count must be positive")
+		return nil, roomd.Errorf(roomd.EINVALID, "Count must be positive")
 	}
 	offset := 0
 	if req.Next != "" {
 		n, err := strconv.Atoi(req.Next)
 		if err != nil || n < 0 {
-			return nil, failf(codeRoomParam, "Next is not a cursor returned by this API")
+			return nil, roomd.Errorf(roomd.EINVALID, "Next is not a cursor returned by this API")
 		}
 		offset = n
 	}
@@ -85,7 +85,7 @@ func (h *handler) getRoomMemberList(c *call) (any, error) {
 		MemberList []memberInfo
 	}{MemberList: make([]memberInfo, 0, len(members))}
 	for _, m := range members {
-		out.MemberList = append(out.MemberList, memberInfo{Member_Account: m.UserID, NameCard: m.NameCard, Role: roleName(m.Role), Marks: []string{}, CustomInfo: m.CustomInfo})
+		out.MemberList = append(out.MemberList, memberInfo{Member_Account: m.UserID, NameCard: m.NameCard, Role: roleName(m.Role), Marks: append([]int64{}, m.Marks...), CustomInfo: m.CustomInfo})
 	}
 	if next := offset + len(members); len(members) > 0 && next < total {
 		out.Next = strconv.Itoa(next)
@@ -113,16 +113,16 @@ func (h *handler) updateRoomMemberInfo(c *call) (any, error) {
 		return nil, err
 	}
 	if mi.NameCard != nil && len(*mi.NameCard) > maxNameCardLen {
-		return nil, failf(codeRoomParam, "NameCard longer than 32 bytes")
+		return nil, roomd.Errorf(roomd.EINVALID, "NameCard longer than %d bytes", maxNameCardLen)
 	}
 	if mi.CustomInfo != nil && len(*mi.CustomInfo) > maxMemberCustomLen {
-		return nil, failf(codeRoomParam, "CustomInfo longer than 60 bytes")
+		return nil, roomd.Errorf(roomd.EINVALID, "CustomInfo longer than %d bytes", maxMemberCustomLen)
 	}
 	u := roomd.MemberUpdate{NameCard: mi.NameCard, CustomInfo: mi.CustomInfo}
 	if mi.Role != nil {
 		role, ok := rolesIn[*mi.Role]
 		if !ok {
-			return nil, failf(codeRoomParam, "Role must be Admin or Member")
+			return nil, roomd.Errorf(roomd.EINVALID, "Role must be Admin or Member")
 		}
 		u.Role = &role
 	}
@@ -163,8 +163,8 @@ func decodeMemberBatch(c *call) (*memberBatch, error) {
 	if err := decodeRoom(c, &req); err != nil {
 		return nil, err
 	}
-	if n := len(req.MemberList_Account); n == 0 || n > maxAccountList {
-		return nil, failf(codeRoomParam, "MemberList_Account must hold 1 to 20 accounts")
+	if err := checkCount("MemberList_Account", len(req.MemberList_Account), maxAccountList); err != nil {
+		return nil, err
 	}
 	for _, id := range req.MemberList_Account {
 		if err := roomd.ValidateID("MemberList_Account item", id); err != nil {
@@ -172,7 +172,7 @@ func decodeMemberBatch(c *call) (*memberBatch, error) {
 		}
 	}
 	if len(req.Reason) > maxReasonLen {
-		return nil, failf(codeRoomParam, "Reason longer than 1000 bytes")
+		return nil, roomd.Errorf(roomd.EINVALID, "Reason longer than %d bytes", maxReasonLen)
 	}
 	return &req, nil
 }

@@ -36,12 +36,15 @@ type roomProps struct {
 
 func (p *roomProps) check() error {
 	if p.TakeSeatMode != nil && !seatModes[*p.TakeSeatMode] {
-		return failf(codeRoomParam, "TakeSeatMode must be FreeToTake or ApplyToTake")
+		return roomd.Errorf(roomd.EINVALID, "TakeSeatMode must be FreeToTake or ApplyToTake")
 	}
 	for _, n := range []*int64{p.ScheduleStartTime, p.ScheduleEndTime, p.MaxSeatCount} {
 		if n != nil && *n < 0 {
-			return failf(codeRoomParam, "ScheduleStartTime, ScheduleEndTime and MaxSeatCount cannot be negative")
+			return roomd.Errorf(roomd.EINVALID, "ScheduleStartTime, ScheduleEndTime and MaxSeatCount cannot be negative")
 		}
+	}
+	if p.MaxSeatCount != nil && *p.MaxSeatCount > roomd.MaxSeats {
+		return roomd.Errorf(roomd.EINVALID, "MaxSeatCount is at most %d", roomd.MaxSeats)
 	}
 	return nil
 }
@@ -92,16 +95,16 @@ type roomInfoIn struct {
 // differently.
 func (ri *roomInfoIn) check() error {
 	if ri.RoomName != nil && len(*ri.RoomName) > maxRoomNameLen {
-		return failf(codeRoomParam, "RoomName longer than 100 bytes")
+		return roomd.Errorf(roomd.EINVALID, "RoomName longer than %d bytes", maxRoomNameLen)
 	}
 	if ri.RoomName != nil && *ri.RoomName == "" {
 		ri.RoomName = &ri.RoomId
 	}
 	if ri.MaxMemberCount != nil && (*ri.MaxMemberCount < 1 || *ri.MaxMemberCount > 1<<31-1) {
-		return failf(codeRoomParam, "MaxMemberCount must be a positive 32-bit integer")
+		return roomd.Errorf(roomd.EINVALID, "MaxMemberCount must be a positive 32-bit integer")
 	}
 	if ri.CustomInfo != nil && len(*ri.CustomInfo) > maxRoomCustomLen {
-		return failf(codeRoomParam, "CustomInfo longer than 500 bytes")
+		return roomd.Errorf(roomd.EINVALID, "CustomInfo longer than %d bytes", maxRoomCustomLen)
 	}
 	return ri.roomProps.check()
 }
@@ -165,7 +168,7 @@ func decodeRoom(c *call, req roomRequest) error {
 // 48 bytes, then the domain's id rule.
 func checkNewRoomID(id string) error {
 	if len(id) > maxRoomIDLen {
-		return failf(codeRoomParam, "RoomId longer than 48 bytes")
+		return roomd.Errorf(roomd.EINVALID, "RoomId longer than %d bytes", maxRoomIDLen)
 	}
 	return checkRoomRef(id)
 }
@@ -207,7 +210,7 @@ func (h *handler) createRoom(c *call) (any, error) {
 		ri.RoomType = "Conference"
 	}
 	if !roomTypes[ri.RoomType] {
-		return nil, failf(codeRoomParam, "RoomType must be Conference or Live")
+		return nil, roomd.Errorf(roomd.EINVALID, "RoomType must be Conference or Live")
 	}
 	r := roomd.Room{AppID: c.app.ID, ID: ri.RoomId, Name: ri.RoomId, Type: ri.RoomType, Owner: ri.Owner_Account, Props: ri.roomProps.toMap()}
 	if r.Owner == "" {

@@ -10,6 +10,7 @@ const (
 	svcAccount = "im_open_login_svc"
 	svcRoom    = "room_engine_http_srv"
 	svcConfig  = "room_config"
+	svcMic     = "room_engine_http_mic" // seats
 )
 
 // defaultRate is the vendor's documented limit: calls per second per
@@ -43,6 +44,13 @@ var routes = []route{
 	{svcRoom, "ban_room_member", famRoom, defaultRate, (*handler).banRoomMember},
 	{svcRoom, "unban_room_member", famRoom, defaultRate, (*handler).unbanRoomMember},
 	{svcRoom, "get_banned_member_list", famRoom, defaultRate, (*handler).getBannedMemberList},
+	{svcRoom, "mark_room_member", famRoom, defaultRate, (*handler).markRoomMember},
+
+	{svcMic, "get_seat_list", famRoom, defaultRate, (*handler).getSeatList},
+	{svcMic, "pick_user_on_seat", famRoom, defaultRate, (*handler).pickUserOnSeat},
+	{svcMic, "kick_user_off_seat", famRoom, defaultRate, (*handler).kickUserOffSeat},
+	{svcMic, "lock_seat", famRoom, defaultRate, (*handler).lockSeat},
+	{svcMic, "switch_seat", famRoom, defaultRate, (*handler).switchSeat},
 
 	{svcConfig, "set_callback", famRoom, defaultRate, (*handler).setCallback},
 	{svcConfig, "update_callback", famRoom, defaultRate, (*handler).setCallback},

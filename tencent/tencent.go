@@ -153,7 +153,7 @@ func (h *handler) serve(r *http.Request, o *wire.Outcome) (family, any, error) {
 func (h *handler) authenticate(r *http.Request, rt *route) (*call, error) {
 	q, err := wire.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, &apiError{code: codeOf(roomd.EINVALID, rt.fam), info: "invalid parameter: " + err.Error(), err: err}
+		return nil, invalid("invalid parameter: "+err.Error(), err)
 	}
 	sdkappid := q.Get("sdkappid")
 	if sdkappid == "" {

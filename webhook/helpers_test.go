@@ -19,6 +19,7 @@ import (
 
 	"github.com/roomd/roomd"
 	"github.com/roomd/roomd/sqlite"
+	"github.com/roomd/roomd/storetest"
 	"github.com/roomd/roomd/webhook"
 )
 
@@ -51,27 +52,6 @@ func MustOpenStore(tb testing.TB) *sqlite.DB {
 // discard returns a logger that drops everything.
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// TestClock is a clock the test moves. It starts at the real time, so that
-// requests signed with time.Now are within the status window.
-type TestClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// Now returns the clock's time.
-func (c *TestClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Add moves the clock by d.
-func (c *TestClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // Relay publishes to the current Dispatcher: the Service, which takes its
 // Publisher, is made before the Dispatcher, which takes the Service.
 type Relay struct {
@@ -89,7 +69,7 @@ func (r *Relay) Publish(ctx context.Context, events []roomd.Event) {
 // events wake the Dispatcher started last.
 type Env struct {
 	Svc   *roomd.Service
-	Clock *TestClock
+	Clock *storetest.Clock // starts at the real time, so that requests signed with time.Now are within the status window
 	relay *Relay
 }
 
@@ -97,7 +77,7 @@ type Env struct {
 // cat and dan.
 func MustEnv(tb testing.TB) *Env {
 	tb.Helper()
-	e := &Env{Clock: &TestClock{now: time.Now().UTC().Truncate(time.Second)}, relay: &Relay{}}
+	e := &Env{Clock: storetest.NewClock(time.Now().UTC().Truncate(time.Second)), relay: &Relay{}}
 	e.Svc = roomd.NewService(MustOpenStore(tb), e.relay, e.Clock.Now)
 	for _, app := range []uint32{appA, appB} {
 		users := []roomd.User{{AppID: app, ID: "ann"}, {AppID: app, ID: "bob"}, {AppID: app, ID: "cat"}, {AppID: app, ID: "dan"}}

@@ -34,7 +34,7 @@ func TestStatusHandler(t *testing.T) {
 
 	e.MustCreateRoom(t, appA, "a") // positions 1 and 2
 	WaitStats(t, d, appA, roomd.HookTencent, "a failed attempt", func(s webhook.HookStats) bool { return s.Failed >= 1 })
-	e.Clock.Add(90 * time.Second)
+	e.Clock.Advance(90 * time.Second)
 
 	t.Run("failing", func(t *testing.T) {
 		st, err := webhook.FetchStatus(ctx, srv.Client(), srv.URL+"/", appA, secret)

@@ -113,7 +113,7 @@ func TestCompactedEventsExpire(t *testing.T) {
 	e.MustCreateRoom(t, appA, "b")       // 4, 5: b's last
 	WaitStats(t, d, appA, roomd.HookZEGO, "a failed attempt", func(s webhook.HookStats) bool { return s.Failed >= 1 })
 
-	e.Clock.Add(time.Hour)
+	e.Clock.Advance(time.Hour)
 	if got := HookStats(t, d, appA, roomd.HookZEGO).OldestUndelivered; got != time.Hour {
 		t.Errorf("oldest undelivered: got %v, want 1h", got)
 	}
@@ -226,7 +226,7 @@ func TestStoppedCursorRestartsAtEnd(t *testing.T) {
 	if err := e.Svc.StopHook(context.Background(), appA, roomd.HookTencent); err != nil {
 		t.Fatal(err)
 	}
-	e.Clock.Add(time.Minute)
+	e.Clock.Advance(time.Minute)
 	WaitFor(t, "a new cursor at 2", func() bool { return e.MustCursor(t, appA, roomd.HookTencent) == 2 })
 	WaitStats(t, d, appA, roomd.HookTencent, "nothing pending", func(s webhook.HookStats) bool { return s.OldestUndelivered == 0 })
 	up.Store(true)

@@ -53,6 +53,14 @@ var domainCodes = map[string]int{
 	roomd.ERATELIMIT:    codeAppRateLimit,
 	roomd.EUNAUTHORIZED: codeSignatureInvalid,
 	roomd.EINTERNAL:     codeFailure,
+	// ZEGO has no seats (the Tencent dialect's); a logic error if one shows.
+	roomd.ENOSEATS:     codeLogic,
+	roomd.ESEATLOCKED:  codeLogic,
+	roomd.ESEATTAKEN:   codeLogic,
+	roomd.ESEATSFULL:   codeLogic,
+	roomd.ESEATED:      codeLogic,
+	roomd.ENOTSEATED:   codeLogic,
+	roomd.ESEATPENDING: codeLogic,
 }
 
 // actionCodes overrides domainCodes for the request-level Code of one action.
@@ -61,13 +69,23 @@ var actionCodes = map[string]map[string]int{
 		roomd.ENOUSER: 660600013, // the group owner is not registered
 		roomd.ELIMIT:  codeTooManyMembers,
 	},
+	// The group would hold more attributes than roomd keeps (roomd.MaxAttributes).
+	"ModifyGroupAttribute": {roomd.ELIMIT: 660300019},
 }
 
 // itemCodes overrides domainCodes for the SubCode of one action's
 // ErrorList / ErrorUsers entries.
 var itemCodes = map[string]map[string]int{
-	"KickoutGroupUser": {roomd.ENOTMEMBER: 660600008},
-	"UserRegister":     {roomd.EEXISTS: 660700002},
+	"KickoutGroupUser":     {roomd.ENOTMEMBER: 660600008},
+	"UserRegister":         {roomd.EEXISTS: 660700002},
+	"ModifyUserInfo":       {roomd.ENOUSER: 660700012}, // the user to change is not registered
+	"QueryUserOnlineState": {roomd.ENOUSER: 660200001}, // unknown user
+}
+
+// allFailedCodes overrides, for one action, the Code of a batch whose every
+// item failed (by default the first item's SubCode).
+var allFailedCodes = map[string]int{
+	"MuteGroupMembers": 660600033, // every target failed
 }
 
 // zegoCode returns the ZEGO number of a domain code in action's context.
@@ -81,7 +99,10 @@ func zegoCode(over map[string]map[string]int, action, code string) int {
 	return codeFailure
 }
 
-// apiError is a failure decided by the dialect, with its ZEGO code.
+// apiError is a failure the dialect answers with a ZEGO code of its own:
+// the gateway's (path, query, signature, nonce, body read), the rate limits,
+// and codeUserIDTooLong, which no domain code expresses. Every other
+// failure, parameter errors included, is a roomd.Error the tables above map.
 type apiError struct {
 	code int
 	msg  string

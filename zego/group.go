@@ -37,17 +37,17 @@ func (p *createGroupParams) check() error {
 		return err
 	}
 	if len(p.UserId) > 0 {
-		if err := checkIDs("UserId", p.UserId, maxBatch, codeTooManyMembers, checkRef); err != nil {
+		if err := checkIDs("UserId", p.UserId, maxBatch, checkRef); err != nil {
 			return err
 		}
 	}
 	if len(p.Attributes) > maxAttributes {
-		return apiErr(codeParam, "parameter error: more than 10 Attributes")
+		return roomd.Errorf(roomd.EINVALID, "parameter error: more than %d Attributes", maxAttributes)
 	}
 	seen := make(map[string]bool, len(p.Attributes))
 	for _, a := range p.Attributes {
 		if a.Key == "" || seen[a.Key] {
-			return apiErr(codeParam, "parameter error: an attribute Key is empty or repeated")
+			return roomd.Errorf(roomd.EINVALID, "parameter error: an attribute Key is empty or repeated")
 		}
 		seen[a.Key] = true
 		if err := firstErr(checkLen("attribute Key", a.Key, maxAttrKey), checkLen("attribute Value", a.Value, maxAttrValue)); err != nil {
@@ -123,30 +123,31 @@ type groupInfoReply struct {
 	GroupAttributes  []attribute `json:"GroupAttributes"`
 	GroupDataSeq     int64       `json:"GroupDataSeq"`
 	IsAllForbid      bool        `json:"IsAllForbid"`
-	ForbidList       []string    `json:"ForbidList"`
+	ForbidList       []int       `json:"ForbidList"`
 	ForbidExpireTime int64       `json:"ForbidExpireTime"`
-	LimitInfo        struct{}    `json:"LimitInfo"`
+	LimitInfo        limitInfo   `json:"LimitInfo"`
 	// Extensions.
 	GroupOwner  string `json:"GroupOwner"`
 	MemberCount int    `json:"MemberCount"`
 }
 
-// queryGroupInfo returns a group's settings; FromUserId must be registered.
+// queryGroupInfo returns a group's settings; FromUserId must be registered
+// (the Service's ENOUSER: 660500002).
 func (h *handler) queryGroupInfo(c *call, p *groupOp) (reply, error) {
-	if _, missing, err := h.svc.Users(c.ctx, c.app.ID, []string{p.FromUserId}); err != nil {
+	room, err := h.svc.RoomAs(c.ctx, p.actor(), c.app.ID, p.GroupId)
+	if err != nil {
 		return nil, err
-	} else if len(missing) > 0 {
-		return nil, roomd.Errorf(roomd.ENOUSER, "operator %q is not registered", p.FromUserId)
 	}
-	room, err := h.svc.Room(c.ctx, c.app.ID, p.GroupId)
+	mute, err := h.svc.RoomMute(c.ctx, c.app.ID, p.GroupId) // mute.go
 	if err != nil {
 		return nil, err
 	}
 	rep := &groupInfoReply{
 		GroupId: room.ID, GroupName: room.Name, GroupNotice: room.Notice, GroupAvatar: room.Avatar,
 		GroupCreateTime: room.CreatedAt.UnixMilli(), GroupAttributes: make([]attribute, len(room.Attributes)),
-		GroupDataSeq: room.Seq, ForbidList: []string{}, GroupOwner: room.Owner, MemberCount: room.MemberCount,
+		GroupDataSeq: room.Seq, ForbidList: []int{}, LimitInfo: limitInfoOf(room), GroupOwner: room.Owner, MemberCount: room.MemberCount,
 	}
+	rep.IsAllForbid, rep.ForbidList, rep.ForbidExpireTime = forbidInfo(mute)
 	for i, a := range room.Attributes {
 		rep.GroupAttributes[i] = attribute(a)
 	}

@@ -11,12 +11,12 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/roomd/roomd"
 	"github.com/roomd/roomd/sqlite"
+	"github.com/roomd/roomd/storetest"
 	"github.com/roomd/roomd/zego"
 )
 
@@ -29,20 +29,11 @@ const (
 	secret             = "9193cc662a4c0ec135ec71fb57194b38"
 )
 
-// Clock is a settable clock, in nanoseconds since the Unix epoch.
-type Clock struct{ ns atomic.Int64 }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
-
-// Add moves the clock by d.
-func (c *Clock) Add(d time.Duration) { c.ns.Add(int64(d)) }
-
 // Server is the dialect over a real SQLite file, on a loopback HTTP server.
 type Server struct {
 	URL     string
 	Svc     *roomd.Service
-	Clock   *Clock
+	Clock   *storetest.Clock
 	Handler http.Handler
 	Client  *http.Client
 }
@@ -59,9 +50,8 @@ func MustOpenServer(tb testing.TB, opts ...func(*zego.Options, *sqlite.Options))
 	if err != nil {
 		tb.Fatalf("sqlite.Open: %v", err)
 	}
-	clock := &Clock{}
-	clock.ns.Store(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).UnixNano())
-	svc := roomd.NewService(db, nil, nil)
+	clock := storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	svc := roomd.NewService(db, nil, clock.Now) // the same clock: mute expiry is tested by moving it
 	apps := roomd.Apps{
 		appOpen:     {ID: appOpen, Secret: secret, RateLimitsOff: true},
 		appLimited:  {ID: appLimited, Secret: secret},

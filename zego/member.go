@@ -35,7 +35,7 @@ func (p *inviteParams) check() error {
 		ids = append(ids, m.UserId)
 		p.adds = append(p.adds, roomd.MemberAdd{UserID: m.UserId, JoinedAt: joined})
 	}
-	return checkIDs("UserIds", ids, maxBatch, codeTooManyUsers, checkRef)
+	return checkIDs("UserIds", ids, maxBatch, checkRef)
 }
 
 // inviteUsersIntoGroup adds up to 100 users (UserIds and GroupMemberInfos
@@ -57,7 +57,7 @@ type kickoutParams struct {
 }
 
 func (p *kickoutParams) check() error {
-	return firstErr(p.groupOp.check(), checkIDs("UserId", p.UserId, maxKickBatch, codeTooManyUsers, checkRef), checkLen("CustomReason", p.CustomReason, maxReason))
+	return firstErr(p.groupOp.check(), checkIDs("UserId", p.UserId, maxKickBatch, checkRef), checkLen("CustomReason", p.CustomReason, maxReason))
 }
 
 // kickoutGroupUser removes up to 50 users from a group; a user who is not a
@@ -87,7 +87,13 @@ type memberEntry struct {
 	UserId       string `json:"UserId"`
 	UserName     string `json:"UserName"`
 	UserNickName string `json:"UserNickName"`
-	MemberRole   int    `json:"MemberRole"` // extension: 1 owner, 2 admin, 3 member, 100-255 custom
+	// Role is the vendor's field (1 owner, 2 admin, 3 member); a custom
+	// role is answered as its number (100-255), as SetGroupMemberRole set it.
+	Role       int `json:"Role"`
+	MemberRole int `json:"MemberRole"` // extension, the same as Role (answered before the vendor had Role)
+	// MuteExpiredTime (extension, the name of the vendor's client SDK): the
+	// end of the member's own mute in Unix ms, -1 until lifted, 0 not muted.
+	MuteExpiredTime int64 `json:"MuteExpiredTime"`
 }
 
 type memberListReply struct {
@@ -101,9 +107,18 @@ func (h *handler) queryGroupMemberList(c *call, p *memberListParams) (reply, err
 	if err != nil {
 		return nil, err
 	}
+	mutes, _, err := h.svc.MemberMutes(c.ctx, c.app.ID, p.GroupId, 0, -1) // mute.go
+	if err != nil {
+		return nil, err
+	}
+	muted := make(map[string]int64, len(mutes))
+	for _, m := range mutes {
+		muted[m.UserID] = muteExpiry(m.Until)
+	}
 	rep := &memberListReply{pageReply: p.pageOf(len(members), total), MemberList: make([]memberEntry, len(members))}
 	for i, m := range members {
-		rep.MemberList[i] = memberEntry{UserId: m.UserID, UserName: m.UserName, UserNickName: m.NameCard, MemberRole: int(m.Role)}
+		rep.MemberList[i] = memberEntry{UserId: m.UserID, UserName: m.UserName, UserNickName: m.NameCard, Role: int(m.Role), MemberRole: int(m.Role),
+			MuteExpiredTime: muted[m.UserID]}
 	}
 	return rep, nil
 }

@@ -11,13 +11,14 @@ import (
 
 	"github.com/roomd/roomd"
 	"github.com/roomd/roomd/sqlite"
+	"github.com/roomd/roomd/storetest"
 	"github.com/roomd/roomd/zego"
 )
 
 // MustServeStore starts the dialect over the store at path with clock, as
 // MustOpenServer does over a fresh one; stop closes the server and the store,
 // as a graceful shutdown does.
-func MustServeStore(tb testing.TB, path string, clock *Clock) (s *Server, stop func()) {
+func MustServeStore(tb testing.TB, path string, clock *storetest.Clock) (s *Server, stop func()) {
 	tb.Helper()
 	db, err := sqlite.Open(path, sqlite.Options{})
 	if err != nil {
@@ -49,8 +50,7 @@ func MustServeStore(tb testing.TB, path string, clock *Clock) (s *Server, stop f
 // clocks up to the window away from the server's work right after the restart.
 func TestReplayAfterRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "roomd.db")
-	clock := &Clock{}
-	clock.ns.Store(time.Now().UnixNano())
+	clock := storetest.NewClock(time.Now().UTC())
 	s, stop := MustServeStore(t, path, clock)
 	s.Group(t, appOpen, "g1", "u1", "u2")
 	used := s.Signed(appOpen, "QueryGroupInfo", url.Values{"GroupId": {"g1"}, "FromUserId": {"u1"}})

@@ -35,7 +35,8 @@ type errorUsers struct {
 
 // items converts the ItemErrors of a batch of n items. When every item
 // failed (n > 0 and as many failures as items), it sets res's Code to the
-// first item's SubCode: Code 0 with a non-empty list is a partial failure.
+// first item's SubCode, or to the action's allFailedCodes entry: Code 0
+// with a non-empty list is a partial failure.
 func (c *call) items(res *result, list []roomd.ItemError, n int) []itemReply {
 	out := make([]itemReply, 0, len(list))
 	for _, it := range list {
@@ -43,6 +44,9 @@ func (c *call) items(res *result, list []roomd.ItemError, n int) []itemReply {
 	}
 	if n > 0 && len(out) >= n {
 		res.Code = out[0].SubCode
+		if code, ok := allFailedCodes[c.name]; ok {
+			res.Code = code
+		}
 		res.Message = "failed for every user: " + out[0].SubMessage
 	}
 	return out
@@ -56,10 +60,10 @@ type paging struct {
 }
 
 // check validates Limit and Next: Limit 0 becomes def; over max or negative
-// values are parameter errors.
+// values are EINVALID.
 func (p *paging) check(def, max int) error {
 	if p.Limit < 0 || p.Limit > max || p.Next < 0 {
-		return apiErr(codeParam, "parameter error: Limit or Next out of range")
+		return roomd.Errorf(roomd.EINVALID, "parameter error: Limit or Next out of range")
 	}
 	if p.Limit == 0 {
 		p.Limit = def

@@ -54,17 +54,19 @@ func (c *call) decode(p any) error {
 		var te *wire.TypeError
 		switch {
 		case errors.As(err, &te):
-			return apiErr(codeParam, "parameter error: wrong JSON type for "+te.Field)
+			return roomd.Errorf(roomd.EINVALID, "parameter error: wrong JSON type for %s", te.Field)
 		case errors.Is(err, wire.ErrEncoding):
-			return apiErr(codeParam, "parameter error: "+err.Error())
+			return roomd.Errorf(roomd.EINVALID, "parameter error: %v", err)
 		}
-		return apiErr(codeParam, "parameter error: malformed JSON body")
+		return roomd.Errorf(roomd.EINVALID, "parameter error: malformed JSON body")
 	}
 	return nil
 }
 
-// decodeQuery sets the string, integer, boolean and []string fields of the
-// struct p points to from q, by their JSON names. A value that is not valid
+// decodeQuery sets the string, integer, boolean, []string and integer
+// slice fields of the struct p points to from q, by their JSON names; a
+// pointer to a string, integer or boolean is set when its parameter is
+// present. A value that is not valid
 // UTF-8 is a parameter error (url.ParseQuery decodes %ff as is).
 func decodeQuery(q url.Values, p any) error {
 	return decodeQueryValue(q, reflect.ValueOf(p).Elem())
@@ -85,11 +87,25 @@ func decodeQueryValue(q url.Values, v reflect.Value) error {
 			continue
 		}
 		if f.Kind() == reflect.Slice {
-			if list := slices.Concat(q[name+"[]"], q[name]); len(list) > 0 && f.Type().Elem().Kind() == reflect.String {
+			list := slices.Concat(q[name+"[]"], q[name])
+			switch {
+			case len(list) == 0:
+			case f.Type().Elem().Kind() == reflect.String:
 				if slices.ContainsFunc(list, func(v string) bool { return !utf8.ValidString(v) }) {
-					return apiErr(codeParam, "parameter error: "+name+" is not valid UTF-8")
+					return notUTF8(name)
 				}
 				f.Set(reflect.ValueOf(list))
+			case f.Type().Elem().Kind() == reflect.Int:
+				// A list of numbers (MuteRoleList[]=2&MuteRoleList[]=3).
+				ns := reflect.MakeSlice(f.Type(), len(list), len(list))
+				for i, v := range list {
+					n, err := strconv.ParseInt(v, 10, 64)
+					if err != nil || ns.Index(i).OverflowInt(n) {
+						return roomd.Errorf(roomd.EINVALID, "parameter error: %s holds a value that is not an integer", name)
+					}
+					ns.Index(i).SetInt(n)
+				}
+				f.Set(ns)
 			}
 			continue
 		}
@@ -98,7 +114,15 @@ func decodeQueryValue(q url.Values, v reflect.Value) error {
 			continue
 		}
 		if !utf8.ValidString(s[0]) {
-			return apiErr(codeParam, "parameter error: "+name+" is not valid UTF-8")
+			return notUTF8(name)
+		}
+		// An optional parameter (a pointer field) is set when present.
+		if f.Kind() == reflect.Pointer {
+			switch f.Type().Elem().Kind() {
+			case reflect.String, reflect.Int, reflect.Int64, reflect.Bool:
+				f.Set(reflect.New(f.Type().Elem()))
+				f = f.Elem()
+			}
 		}
 		switch f.Kind() {
 		case reflect.String:
@@ -106,18 +130,23 @@ func decodeQueryValue(q url.Values, v reflect.Value) error {
 		case reflect.Int, reflect.Int64:
 			n, err := strconv.ParseInt(s[0], 10, 64)
 			if err != nil || f.OverflowInt(n) {
-				return apiErr(codeParam, "parameter error: "+name+" is not an integer")
+				return roomd.Errorf(roomd.EINVALID, "parameter error: %s is not an integer", name)
 			}
 			f.SetInt(n)
 		case reflect.Bool:
 			b, err := strconv.ParseBool(s[0])
 			if err != nil {
-				return apiErr(codeParam, "parameter error: "+name+" is not a boolean")
+				return roomd.Errorf(roomd.EINVALID, "parameter error: %s is not a boolean", name)
 			}
 			f.SetBool(b)
 		}
 	}
 	return nil
+}
+
+// notUTF8 is the EINVALID error of a query parameter that is not valid UTF-8.
+func notUTF8(name string) error {
+	return roomd.Errorf(roomd.EINVALID, "parameter error: %s is not valid UTF-8", name)
 }
 
 // idChars are the characters allowed in ids besides ASCII letters and digits.
@@ -128,52 +157,62 @@ const idChars = "!#$%&()+-':;<=.>?@[]^_{}|~"
 // checkNewID validates an id created through ZEGO (UserRegister's UserId,
 // CreateGroup's GroupId) by the vendor's rule: 1–32 bytes of the allowed
 // characters. A UserId over 32 bytes is 660000012; every other failure is
-// 660000002.
+// EINVALID (660000002).
 func checkNewID(param, id string) error {
 	switch {
 	case id == "":
-		return apiErr(codeParam, "parameter error: "+param+" is required")
+		return required(param)
 	case len(id) > maxIDLen:
 		if param == "UserId" {
+			// The vendor has a number of its own for this one failure,
+			// while UserRegister's other invalid parameters are 660000002:
+			// no domain code tells a too-long id from another invalid one,
+			// so the dialect answers it.
 			return apiErr(codeUserIDTooLong, "UserId longer than 32 bytes")
 		}
-		return apiErr(codeParam, "parameter error: "+param+" longer than 32 bytes")
+		return roomd.Errorf(roomd.EINVALID, "parameter error: %s longer than 32 bytes", param)
 	}
 	for i := 0; i < len(id); i++ {
 		b := id[i]
 		if !('0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || strings.IndexByte(idChars, b) >= 0) {
-			return apiErr(codeParam, "parameter error: "+param+" contains a character outside the allowed set")
+			return roomd.Errorf(roomd.EINVALID, "parameter error: %s contains a character outside the allowed set", param)
 		}
 	}
 	return nil
 }
 
+// required is the EINVALID error of a missing parameter.
+func required(param string) error {
+	return roomd.Errorf(roomd.EINVALID, "parameter error: %s is required", param)
+}
+
 // checkRef validates an id that only addresses an existing user or group
 // by the domain's rule (roomd.ValidateID: 1–64 bytes of UTF-8 without
 // control characters), so that ids created through another dialect (with
-// spaces, emoji, up to 48 bytes) can be addressed. Failures are 660000002.
+// spaces, emoji, up to 48 bytes) can be addressed. Failures are EINVALID
+// (660000002).
 func checkRef(param, id string) error {
 	return paramErr(roomd.ValidateID(param, id))
 }
 
-// paramErr turns a domain validation error into a 660000002 parameter
-// error; nil stays nil.
+// paramErr prefixes the message of a domain validation error with
+// "parameter error: ", as the dialect words them; nil stays nil.
 func paramErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	return apiErr(codeParam, "parameter error: "+roomd.ErrorMessage(err))
+	return roomd.Errorf(roomd.ErrorCode(err), "parameter error: %s", roomd.ErrorMessage(err))
 }
 
-// checkIDs validates user ids named param: a non-empty list of at most max
-// ids, each passing check (checkNewID or checkRef). tooMany is the code for
-// a list over max.
-func checkIDs(param string, ids []string, max, tooMany int, check func(param, id string) error) error {
+// checkIDs validates user ids named param: a non-empty list (EINVALID) of
+// at most max ids (ELIMIT: 660000011, CreateGroup's 660600016), each
+// passing check (checkNewID or checkRef).
+func checkIDs(param string, ids []string, max int, check func(param, id string) error) error {
 	if len(ids) == 0 {
-		return apiErr(codeParam, "parameter error: "+param+" is required")
+		return required(param)
 	}
 	if len(ids) > max {
-		return apiErr(tooMany, "too many users in one call: at most "+strconv.Itoa(max))
+		return roomd.Errorf(roomd.ELIMIT, "too many users in one call: at most %d", max)
 	}
 	for _, id := range ids {
 		if err := check("UserId", id); err != nil {
@@ -190,15 +229,16 @@ func checkGroupID(id string) error {
 		return err
 	}
 	if id[0] == groupIDReserved {
-		return apiErr(codeParam, "parameter error: GroupId may not start with '#'")
+		return roomd.Errorf(roomd.EINVALID, "parameter error: GroupId may not start with '#'")
 	}
 	return nil
 }
 
-// checkLen refuses a value of the named parameter longer than max bytes.
+// checkLen refuses (EINVALID) a value of the named parameter longer than
+// max bytes.
 func checkLen(param, value string, max int) error {
 	if len(value) > max {
-		return apiErr(codeParam, "parameter error: "+param+" longer than "+strconv.Itoa(max)+" bytes")
+		return roomd.Errorf(roomd.EINVALID, "parameter error: %s longer than %d bytes", param, max)
 	}
 	return nil
 }
@@ -216,10 +256,11 @@ func firstErr(errs ...error) error {
 // maxMillis is the last millisecond of year 9999, the latest time roomd accepts.
 const maxMillis = 253402300799999
 
-// msTime converts a vendor time in milliseconds (0 = unset) to a time.
+// msTime converts a vendor time in milliseconds (0 = unset) to a time;
+// EINVALID when it is out of range.
 func msTime(param string, ms int64) (time.Time, error) {
 	if ms < 0 || ms > maxMillis {
-		return time.Time{}, apiErr(codeParam, "parameter error: "+param+" out of range")
+		return time.Time{}, roomd.Errorf(roomd.EINVALID, "parameter error: %s out of range", param)
 	}
 	if ms == 0 {
 		return time.Time{}, nil

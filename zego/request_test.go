@@ -172,7 +172,7 @@ func TestRateLimits(t *testing.T) {
 		WantCode(t, transfer("g1", "a"), 0)
 		WantCode(t, transfer("g1", "own"), 660300006)
 		WantCode(t, transfer("g2", "a"), 0) // another group has its own budget
-		s.Clock.Add(time.Second)
+		s.Clock.Advance(time.Second)
 		WantCode(t, transfer("g1", "own"), 0)
 	})
 	t.Run("GroupLevelInvite", func(t *testing.T) {
@@ -189,11 +189,11 @@ func TestRateLimits(t *testing.T) {
 		}
 		WantCode(t, dismiss(), 0)
 		WantCode(t, dismiss(), 660300006) // the limit is checked before the group is looked up
-		s.Clock.Add(time.Second)
+		s.Clock.Advance(time.Second)
 		WantCode(t, dismiss(), 660600001)
 	})
 	t.Run("AppLevel", func(t *testing.T) {
-		s.Clock.Add(time.Minute)
+		s.Clock.Advance(time.Minute)
 		WantCode(t, s.Call(t, appLimited, "QueryAppGroupList", nil), 0)
 		WantCode(t, s.Call(t, appLimited, "QueryAppGroupList", nil), 660300005)
 		got := 0

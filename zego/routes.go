@@ -25,17 +25,29 @@ const get, post = "GET", "POST"
 
 // routes lists every action: its method, handler and rate limit.
 var routes = map[string]*route{
-	"UserRegister":         {post, handle((*handler).userRegister), perApp20},
-	"QueryUserInfos":       {post, handle((*handler).queryUserInfos), perApp20},
-	"CreateGroup":          {post, handle((*handler).createGroup), perApp20},
-	"DismissGroup":         {get, handle((*handler).dismissGroup), perGroup1},
-	"QueryGroupInfo":       {post, handle((*handler).queryGroupInfo), perApp20},
-	"QueryAppGroupList":    {get, handle((*handler).queryAppGroupList), perApp1},
-	"InviteUsersIntoGroup": {post, handle((*handler).inviteUsersIntoGroup), perGroup1},
-	"KickoutGroupUser":     {post, handle((*handler).kickoutGroupUser), perApp20},
-	"QueryGroupMemberList": {post, handle((*handler).queryGroupMemberList), perApp20},
-	"SetGroupMemberRole":   {get, handle((*handler).setGroupMemberRole), perApp20},
-	"TransferGroupOwner":   {get, handle((*handler).transferGroupOwner), perGroup1},
+	"UserRegister":          {post, handle((*handler).userRegister), perApp20},
+	"QueryUserInfos":        {post, handle((*handler).queryUserInfos), perApp20},
+	"CreateGroup":           {post, handle((*handler).createGroup), perApp20},
+	"DismissGroup":          {get, handle((*handler).dismissGroup), perGroup1},
+	"QueryGroupInfo":        {post, handle((*handler).queryGroupInfo), perApp20},
+	"QueryAppGroupList":     {get, handle((*handler).queryAppGroupList), perApp1},
+	"InviteUsersIntoGroup":  {post, handle((*handler).inviteUsersIntoGroup), perGroup1},
+	"KickoutGroupUser":      {post, handle((*handler).kickoutGroupUser), perApp20},
+	"QueryGroupMemberList":  {post, handle((*handler).queryGroupMemberList), perApp20},
+	"SetGroupMemberRole":    {get, handle((*handler).setGroupMemberRole), perApp20},
+	"TransferGroupOwner":    {get, handle((*handler).transferGroupOwner), perGroup1},
+	"ModifyUserInfo":        {post, handle((*handler).modifyUserInfo), perApp20},
+	"QueryGroupsInfoOfUser": {post, handle((*handler).queryGroupsInfoOfUser), perApp20},
+	"QueryUserOnlineState":  {get, handle((*handler).queryUserOnlineState), perApp20},
+
+	// Group data and mutes (groupdata.go, mute.go).
+	"UpdateGroupData":         {post, handle((*handler).updateGroupData), perApp20},
+	"ModifyGroupAttribute":    {post, handle((*handler).modifyGroupAttribute), perApp20},
+	"ModifyGroupLimit":        {get, handle((*handler).modifyGroupLimit), perApp20},
+	"SetGroupMembersNickname": {post, handle((*handler).setGroupMembersNickname), perGroup1},
+	"MuteGroup":               {get, handle((*handler).muteGroup), perApp20},
+	"MuteGroupMembers":        {get, handle((*handler).muteGroupMembers), perApp20},
+	"FetchForbidGroupList":    {post, handle((*handler).fetchForbidGroupList), perApp20},
 }
 
 // handle adapts an action's handler, which takes its decoded parameters, to

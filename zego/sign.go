@@ -106,7 +106,7 @@ func (h *handler) authenticate(c *call) error {
 	case roomd.ERATELIMIT:
 		return apiErr(codeAppRateLimit, "too many requests: too many signed requests in the signature window, retry later")
 	case roomd.EINVALID:
-		return apiErr(codeParam, "parameter error: SignatureNonce longer than 128 bytes")
+		return roomd.Errorf(roomd.EINVALID, "parameter error: SignatureNonce longer than 128 bytes")
 	default:
 		return err
 	}

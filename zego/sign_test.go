@@ -146,13 +146,13 @@ func TestNonce(t *testing.T) {
 	t.Run("ReusedWithNewTimestamp", func(t *testing.T) {
 		q := s.Signed(appOpen, "QueryUserInfos", url.Values{"UserIds[]": {"u1"}})
 		WantCode(t, s.Send(t, http.MethodGet, q.Encode(), nil), 0)
-		s.Clock.Add(5 * time.Minute)
+		s.Clock.Advance(5 * time.Minute)
 		ts := s.Clock.Now().Unix()
 		q.Set("Timestamp", strconv.FormatInt(ts, 10))
 		q.Set("Signature", zego.Sign(appOpen, q.Get("SignatureNonce"), secret, ts))
 		WantCode(t, s.Send(t, http.MethodGet, q.Encode(), nil), 100000005)
 		// Once the first use's Timestamp has left the window (plus the bucket width), the nonce is forgotten.
-		s.Clock.Add(6*time.Minute + time.Minute)
+		s.Clock.Advance(6*time.Minute + time.Minute)
 		ts = s.Clock.Now().Unix()
 		q.Set("Timestamp", strconv.FormatInt(ts, 10))
 		q.Set("Signature", zego.Sign(appOpen, q.Get("SignatureNonce"), secret, ts))
@@ -188,7 +188,7 @@ func TestNonceCap(t *testing.T) {
 	// Another app has its own cache.
 	s.Register(t, appLimited, "u1")
 	// The remembered nonces expire with their minute bucket, 10 minutes after their Timestamp.
-	s.Clock.Add(11 * time.Minute)
+	s.Clock.Advance(11 * time.Minute)
 	WantCode(t, s.Call(t, appOpen, "QueryUserInfos", map[string]any{"UserIds": []string{"u1"}}), 0)
 }
 

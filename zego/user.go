@@ -26,7 +26,7 @@ func (p *userRegisterParams) check() error {
 			return err
 		}
 	}
-	if err := checkIDs("UserInfo", ids, maxBatch, codeTooManyUsers, checkNewID); err != nil {
+	if err := checkIDs("UserInfo", ids, maxBatch, checkNewID); err != nil {
 		return err
 	}
 	for _, u := range p.UserInfo {
@@ -63,7 +63,7 @@ type queryUserInfosParams struct {
 }
 
 func (p *queryUserInfosParams) check() error {
-	return checkIDs("UserIds", p.UserIds, maxBatch, codeTooManyUsers, checkRef)
+	return checkIDs("UserIds", p.UserIds, maxBatch, checkRef)
 }
 
 // userProfile is one entry of QueryUserInfos' Result.

@@ -29,6 +29,9 @@ import (
 type Options struct {
 	Clock  roomd.Clock  // nil = time.Now
 	Logger *slog.Logger // nil = slog.Default()
+	// Presence tells QueryUserOnlineState who is online (the gateway's
+	// Hub); nil = nobody is.
+	Presence roomd.Presence
 }
 
 // handler serves the dialect.
@@ -38,13 +41,14 @@ type handler struct {
 	clock  roomd.Clock
 	log    *slog.Logger
 	limits *wire.Limiters
+	online roomd.Presence
 }
 
 // NewHandler serves the dialect at "/?Action=..." (the server mounts it on
 // "/"). Any HTTP method is answered; a request on another path is answered
 // with the envelope and Code 100000000 (wrong endpoint). See docs/zego.md.
 func NewHandler(svc *roomd.Service, apps roomd.AppDirectory, opts Options) http.Handler {
-	h := &handler{svc: svc, apps: apps, clock: opts.Clock, log: opts.Logger, limits: wire.NewLimiters()}
+	h := &handler{svc: svc, apps: apps, clock: opts.Clock, log: opts.Logger, limits: wire.NewLimiters(), online: opts.Presence}
 	if h.clock == nil {
 		h.clock = time.Now
 	}
@@ -112,7 +116,7 @@ func (h *handler) serve(c *call) (reply, error) {
 	}
 	var err error
 	if c.q, err = wire.ParseQuery(c.r.URL.RawQuery); err != nil { // keeps the pairs that parse
-		return nil, apiErr(codeParam, "parameter error: "+err.Error())
+		return nil, roomd.Errorf(roomd.EINVALID, "parameter error: %v", err)
 	}
 	if err := h.authenticate(c); err != nil {
 		return nil, err

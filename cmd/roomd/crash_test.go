@@ -20,6 +20,7 @@ import (
 
 	"github.com/roomd/roomd"
 	"github.com/roomd/roomd/sqlite"
+	"github.com/roomd/roomd/storetest"
 )
 
 // The crash test's shape: workers, each with its own rooms and users, and
@@ -411,7 +412,7 @@ func (c *crashRig) checkStore() []string {
 			rooms = append(rooms, r.id)
 		}
 	}
-	return append(problems, roomProblems(ctx, svc, rooms)...)
+	return append(problems, storetest.Invariants(ctx, svc, 777, rooms...)...)
 }
 
 // storedModel reads back from the store the state of w's rooms and of every

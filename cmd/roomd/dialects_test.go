@@ -17,6 +17,7 @@ import (
 
 	"github.com/roomd/roomd"
 	"github.com/roomd/roomd/sqlite"
+	"github.com/roomd/roomd/storetest"
 	"github.com/roomd/roomd/tencent"
 )
 
@@ -29,14 +30,22 @@ type tencentAnswer struct {
 	FailAccounts []string // multiaccount_import's accounts not imported
 	Response     struct {
 		RoomInfo struct {
-			RoomId        string
-			RoomType      string
-			Owner_Account string
-			MemberCount   int
+			RoomId         string
+			RoomName       string
+			RoomType       string
+			Owner_Account  string
+			MaxMemberCount int
+			MemberCount    int
 		}
 		MemberList []struct {
 			Member_Account string
 			Role           string
+			NameCard       string
+			Marks          []int
+		}
+		SeatList []struct {
+			Index          int
+			Member_Account string
 		}
 	}
 }
@@ -148,6 +157,40 @@ func TestCrossDialect(t *testing.T) {
 			t.Fatalf("after unban and invite: got roles %v, want carol Member", got)
 		}
 	})
+	t.Run("ZEGOGroupDataSeenByTencent", func(t *testing.T) {
+		zegoOK("UpdateGroupData", nil, map[string]string{"FromUserId": "alice", "GroupId": "room-z", "GroupName": "Zed"})
+		zegoOK("ModifyGroupLimit", map[string]string{"FromUserId": "alice", "GroupId": "room-z", "MemberCountLimit": "50"}, nil)
+		zegoOK("SetGroupMembersNickname", nil, map[string]any{"FromUserId": "alice", "GroupId": "room-z", "UserIds": []map[string]string{{"UserId": "carol", "Nickname": "Cee"}}})
+		info := MustTencent(t, base, "get_room_info", map[string]string{"RoomId": "room-z"}).Response.RoomInfo
+		if info.RoomName != "Zed" || info.MaxMemberCount != 50 {
+			t.Fatalf("got RoomName %q, MaxMemberCount %d; want Zed, 50", info.RoomName, info.MaxMemberCount)
+		}
+		for _, m := range MustTencent(t, base, "get_room_member_list", map[string]any{"RoomId": "room-z"}).Response.MemberList {
+			if m.Member_Account == "carol" && m.NameCard != "Cee" {
+				t.Fatalf("carol's NameCard: got %q, want Cee", m.NameCard)
+			}
+		}
+	})
+	t.Run("ZEGOKickFreesTencentSeat", func(t *testing.T) {
+		MustTencent(t, base, "create_room", map[string]any{"RoomInfo": map[string]any{"RoomId": "room-s", "Owner_Account": "dave", "IsSeatEnabled": true, "MaxSeatCount": 2}})
+		zegoOK("InviteUsersIntoGroup", nil, map[string]any{"FromUserId": "dave", "GroupId": "room-s", "UserIds": []string{"erin"}})
+		MustTencent(t, base, "pick_user_on_seat", map[string]any{"RoomId": "room-s", "Index": 1, "Member_Account": "erin"})
+		MustTencent(t, base, "mark_room_member", map[string]any{"RoomId": "room-s", "CommandType": 1, "MemberList": []map[string]any{{"Member_Account": "erin", "Marks": []int{1001}}}})
+		for _, m := range MustTencent(t, base, "get_room_member_list", map[string]any{"RoomId": "room-s"}).Response.MemberList {
+			if m.Member_Account == "erin" && (len(m.Marks) != 1 || m.Marks[0] != 1001) {
+				t.Fatalf("erin's marks: got %v, want [1001]", m.Marks)
+			}
+		}
+		seats := MustTencent(t, base, "get_seat_list", map[string]string{"RoomId": "room-s"}).Response.SeatList
+		if len(seats) != 2 || seats[1].Member_Account != "erin" {
+			t.Fatalf("seats after the pick: got %+v, want erin on seat 1 of 2", seats)
+		}
+		zegoOK("KickoutGroupUser", nil, map[string]any{"FromUserId": "dave", "GroupId": "room-s", "UserId": []string{"erin"}})
+		seats = MustTencent(t, base, "get_seat_list", map[string]string{"RoomId": "room-s"}).Response.SeatList
+		if len(seats) != 2 || seats[1].Member_Account != "" {
+			t.Fatalf("seats after a ZEGO kick: got %+v, want seat 1 free", seats)
+		}
+	})
 	t.Run("TencentAccountDeleteHandsOwnershipOn", func(t *testing.T) {
 		MustTencent(t, base, "account_delete", map[string]any{"DeleteItem": []map[string]string{{"UserID": "bob"}}})
 		// alice joined room-z first; carol left and came back.
@@ -252,7 +295,8 @@ func TestMixedDialectConcurrency(t *testing.T) {
 	checkInvariants(t, filepath.Join(dir, "data", "roomd.db"), rooms)
 }
 
-// checkInvariants opens the store roomd left and checks every room.
+// checkInvariants opens the store roomd left and checks every room
+// (storetest.Invariants).
 func checkInvariants(t *testing.T, path string, rooms []string) {
 	t.Helper()
 	db, err := sqlite.Open(path, sqlite.Options{})
@@ -260,55 +304,7 @@ func checkInvariants(t *testing.T, path string, rooms []string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, p := range roomProblems(context.Background(), roomd.NewService(db, nil, nil), rooms) {
-		t.Error(p)
-	}
-}
-
-// roomProblems checks each room: a live room has exactly one owner, the
-// room's owner, who is a member; every room's event log is gapless and, when
-// the room is live, as long as the room's seq. It returns what is wrong.
-func roomProblems(ctx context.Context, svc *roomd.Service, rooms []string) []string {
-	var problems []string
-	for _, id := range rooms {
-		room, err := svc.Room(ctx, 777, id)
-		live := err == nil
-		if err != nil && roomd.ErrorCode(err) != roomd.ENOROOM {
-			problems = append(problems, fmt.Sprintf("room %s: %v", id, err))
-			continue
-		}
-		if live {
-			members, _, err := svc.Members(ctx, 777, id, 0, 1000)
-			if err != nil {
-				problems = append(problems, fmt.Sprintf("room %s: members: %v", id, err))
-				continue
-			}
-			var owners []string
-			for _, m := range members {
-				if m.Role == roomd.RoleOwner {
-					owners = append(owners, m.UserID)
-				}
-			}
-			if len(owners) != 1 || owners[0] != room.Owner {
-				problems = append(problems, fmt.Sprintf("room %s: got owners %v and room owner %q, want exactly the room owner", id, owners, room.Owner))
-			}
-		}
-		events, err := svc.Events(ctx, 777, id, 0, 1_000_000)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("room %s: events: %v", id, err))
-			continue
-		}
-		for i, e := range events {
-			if e.Seq != int64(i+1) {
-				problems = append(problems, fmt.Sprintf("room %s: event %d has seq %d, want %d (no gaps)", id, i, e.Seq, i+1))
-				break
-			}
-		}
-		if live && int64(len(events)) != room.Seq {
-			problems = append(problems, fmt.Sprintf("room %s: got %d events, want room seq %d", id, len(events), room.Seq))
-		}
-	}
-	return problems
+	storetest.CheckRooms(t, context.Background(), roomd.NewService(db, nil, nil), 777, rooms...)
 }
 
 // TestMetricsAndRequestLog: /metrics counts requests by dialect, action and

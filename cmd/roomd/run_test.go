@@ -56,13 +56,16 @@ func TestBadConfig(t *testing.T) {
 			case err = <-errc:
 			case <-time.After(5 * time.Second):
 				cancel()
-				<-errc
+				select { // bounded too: a serve that ignores its context must not hang the test
+				case <-errc:
+				case <-time.After(5 * time.Second):
+				}
 				t.Fatalf("serve was still running after 5s; want it to refuse the config at once")
 			}
 			var line bytes.Buffer
 			code := exitCode(err, &line)
-			if code != 1 || !strings.Contains(line.String(), c.want) || strings.Count(line.String(), "\n") != 1 {
-				t.Errorf("got exit %d and %q, want exit 1 and one line containing %q", code, line.String(), c.want)
+			if code != 1 || !strings.HasPrefix(line.String(), "roomd: ") || !strings.Contains(line.String(), c.want) || strings.Count(line.String(), "\n") != 1 {
+				t.Errorf("got exit %d and %q, want exit 1 and one line \"roomd: ...\" containing %q", code, line.String(), c.want)
 			}
 			if stdout.Len() != 0 || stderr.Len() != 0 {
 				t.Errorf("got stdout %q and stderr %q, want nothing but the error line", stdout.String(), stderr.String())

@@ -172,7 +172,7 @@ func build(cfg *Config, log *slog.Logger, self net.Addr) (*node, error) {
 	pubs = append(pubs, n.webhooks.disp)
 	observeWebhooks(m, n.webhooks.disp)
 	n.server = server.New(log, m, server.Routes{
-		ZEGO:     zego.NewHandler(n.svc, apps, zego.Options{Logger: log}),
+		ZEGO:     zego.NewHandler(n.svc, apps, zego.Options{Logger: log, Presence: hub}),
 		Tencent:  tencent.NewHandler(n.svc, apps, tencent.Options{Logger: log, CallbackChanged: n.webhooks.disp.ReloadApp}),
 		Metrics:  m.Handler(),
 		Gateway:  n.gateway,
