@@ -288,13 +288,37 @@ func (s *Service) MuteMembers(ctx context.Context, actor Actor, app uint32, room
 func (s *Service) RoomMute(ctx context.Context, app uint32, roomID string) (*RoomMute, error) {
 	var out *RoomMute
 	err := s.viewRoom(ctx, app, roomID, func(tx Tx, _ *Room) error {
-		m, err := tx.RoomMute(ctx, app, roomID)
-		if err == nil && m != nil && m.Active(s.now()) {
-			out = m
-		}
+		var err error
+		out, err = activeMute(ctx, tx, app, roomID, s.now())
 		return err
 	})
 	return out, err
+}
+
+// RoomAndMute returns what RoomAs returns and the room-level mute in force
+// now (nil when none), read in one transaction. Returns ENOUSER if a
+// non-admin actor is not registered, ENOROOM if the room does not exist.
+func (s *Service) RoomAndMute(ctx context.Context, actor Actor, app uint32, roomID string) (*Room, *RoomMute, error) {
+	var room *Room
+	var mute *RoomMute
+	err := s.viewRoomAs(ctx, actor, app, roomID, func(tx Tx, r *Room) error {
+		var err error
+		if room, err = withMemberCount(ctx, tx, r); err != nil {
+			return err
+		}
+		mute, err = activeMute(ctx, tx, app, roomID, s.now())
+		return err
+	})
+	return room, mute, err
+}
+
+// activeMute returns the room-level mute of a room in force at now, or nil.
+func activeMute(ctx context.Context, tx Tx, app uint32, roomID string, now time.Time) (*RoomMute, error) {
+	m, err := tx.RoomMute(ctx, app, roomID)
+	if err != nil || m == nil || !m.Active(now) {
+		return nil, err
+	}
+	return m, nil
 }
 
 // MemberMutes returns up to limit of the members' mutes of a room in force

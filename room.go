@@ -228,11 +228,17 @@ func (s *Service) RoomAs(ctx context.Context, actor Actor, app uint32, roomID st
 	var out *Room
 	err := s.viewRoomAs(ctx, actor, app, roomID, func(tx Tx, room *Room) error {
 		var err error
-		room.MemberCount, err = tx.MemberCount(ctx, app, roomID)
-		out = room
+		out, err = withMemberCount(ctx, tx, room)
 		return err
 	})
 	return out, err
+}
+
+// withMemberCount fills in room's MemberCount and returns it.
+func withMemberCount(ctx context.Context, tx Tx, room *Room) (*Room, error) {
+	var err error
+	room.MemberCount, err = tx.MemberCount(ctx, room.AppID, room.ID)
+	return room, err
 }
 
 // Rooms returns up to limit rooms of app in id order starting at offset, and

@@ -134,11 +134,7 @@ type groupInfoReply struct {
 // queryGroupInfo returns a group's settings; FromUserId must be registered
 // (the Service's ENOUSER: 660500002).
 func (h *handler) queryGroupInfo(c *call, p *groupOp) (reply, error) {
-	room, err := h.svc.RoomAs(c.ctx, p.actor(), c.app.ID, p.GroupId)
-	if err != nil {
-		return nil, err
-	}
-	mute, err := h.svc.RoomMute(c.ctx, c.app.ID, p.GroupId) // mute.go
+	room, mute, err := h.svc.RoomAndMute(c.ctx, p.actor(), c.app.ID, p.GroupId)
 	if err != nil {
 		return nil, err
 	}
