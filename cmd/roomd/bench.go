@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/roomd/roomd/postgres"
 	"github.com/roomd/roomd/tencent"
 	"github.com/roomd/roomd/zego"
 )
@@ -36,6 +37,7 @@ type benchConfig struct {
 	clients  int
 	duration time.Duration
 	warmup   time.Duration
+	store    string // a PostgreSQL DSN for the in-process server; "" for SQLite
 }
 
 const benchUsage = `usage: roomd bench [flags]
@@ -66,6 +68,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "measured time of each phase")
 	fs.DurationVar(&c.warmup, "warmup", time.Second, "unmeasured time before each phase")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server included when in-process) to `file`")
+	fs.StringVar(&c.store, "store", "", "store of the in-process server: empty for a fresh SQLite file, or the postgres:// `URL` of an empty database or schema (migrated first; the data stay)")
 	if err := parseFlags(fs, benchUsage, args, stdout, stderr); err != nil {
 		return err
 	}
@@ -99,6 +102,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}()
 		where = "in-process " + c.target + " (SQLite, WAL, synchronous=FULL)"
+		if c.store != "" {
+			where = "in-process " + c.target + " (" + postgres.Redact(c.store) + ")"
+		}
 	} else if c.app == 0 || c.secret == "" {
 		return usagef("bench: --target needs --app and --secret")
 	}
@@ -118,6 +124,13 @@ func startBenchServer(ctx context.Context, c *benchConfig) (stop func(), n *node
 	cfg := &Config{Store: "sqlite:" + filepath.Join(dir, "roomd.db"), Apps: []AppConfig{
 		{ID: c.app, Secret: c.secret, Admins: []string{c.admin}, RateLimits: Switch{Off: true}},
 	}}
+	if c.store != "" {
+		if err := postgres.Migrate(ctx, c.store); err != nil {
+			os.RemoveAll(dir)
+			return nil, nil, err
+		}
+		cfg.Store = c.store
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		os.RemoveAll(dir)

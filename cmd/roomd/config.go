@@ -161,17 +161,20 @@ func loadConfig(path string) (*Config, error) {
 var unknownKey = regexp.MustCompile(`field (\S+) not found in type \S+`)
 
 // check validates c and returns its apps as a directory (empty when none is
-// configured) and the SQLite file of its store.
-func (c *Config) check() (roomd.Apps, string, error) {
-	path, ok := storePath(c.Store)
-	if !ok {
-		return nil, "", fmt.Errorf("config: store %q: only sqlite:PATH is supported", c.Store)
+// configured) and its store.
+func (c *Config) check() (roomd.Apps, storeSetting, error) {
+	st, err := parseStore(c.Store)
+	if err != nil {
+		return nil, st, err
 	}
 	if err := c.Retention.check(); err != nil {
-		return nil, "", err
+		return nil, st, err
 	}
 	apps, err := c.apps()
-	return apps, path, err
+	if err == nil && len(apps) == 0 && st.dsn != "" {
+		err = fmt.Errorf("config: a PostgreSQL store needs apps configured (the development app is kept beside an SQLite store)")
+	}
+	return apps, st, err
 }
 
 // apps validates the configured apps and returns them as a directory.
@@ -197,18 +200,6 @@ func (c *Config) apps() (roomd.Apps, error) {
 		apps[a.ID] = &roomd.App{ID: a.ID, Secret: a.Secret, Admins: admins, RateLimitsOff: a.RateLimits.Off}
 	}
 	return apps, nil
-}
-
-// storePath returns the SQLite file of a store setting ("sqlite:PATH" or a
-// bare path), and false for any other kind of store.
-func storePath(store string) (string, bool) {
-	if p, ok := strings.CutPrefix(store, "sqlite:"); ok {
-		return p, true
-	}
-	if strings.Contains(store, "://") {
-		return "", false
-	}
-	return store, true
 }
 
 // devAppInfo is the development app and where it is kept.

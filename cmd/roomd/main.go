@@ -3,7 +3,8 @@
 //
 // Usage:
 //
-//	roomd serve [--config FILE] [--listen ADDR] [--store sqlite:PATH]
+//	roomd serve [--config FILE] [--listen ADDR] [--store sqlite:PATH|postgres://...]
+//	roomd migrate [--config FILE] [--store STORE]
 //	roomd sign zego --app ID --secret S ACTION key=value...
 //	roomd sign tencent --app ID --secret KEY [--admin ID] COMMAND '{json}'
 //	roomd usersig --app ID --secret KEY --user ID [--expire SECONDS]
@@ -49,6 +50,7 @@ roomd: a self-hosted room and group server (ZEGOCLOUD ZIM and Tencent room engin
 
 commands:
   serve     run the server (no config needed: embedded store, development app)
+  migrate   bring a store's schema up to this version (needed before serving on PostgreSQL)
   sign      print a ready curl command for one API call, freshly signed
   usersig   print a Tencent UserSig
   token     print a ZEGO Token04 ("roomd token zego")
@@ -120,6 +122,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runWatch(ctx, rest, stdout, stderr)
 	case "webhooks":
 		return runWebhooks(ctx, rest, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, stdout, stderr)
 	case "version":

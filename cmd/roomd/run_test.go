@@ -23,8 +23,9 @@ func TestBadConfig(t *testing.T) {
 		{"NoSecret", "apps:\n  - id: 5\n", "config: app 5: secret is required"},
 		{"BadRateLimits", "apps:\n  - id: 5\n    secret: s\n    rate_limits: sometimes\n", `rate_limits must be on or off, not "sometimes"`},
 		{"DuplicateApp", "apps:\n  - id: 5\n    secret: s\n  - id: 5\n    secret: t\n", "config: app 5 is configured twice"},
-		{"PostgresNotYet", "store: postgres://127.0.0.1/roomd\napps:\n  - id: 5\n    secret: s\n", `store "postgres://127.0.0.1/roomd": only sqlite:PATH is supported`},
-		{"PostgresFlag", "apps:\n  - id: 5\n    secret: s\n", `store "postgres://127.0.0.1/roomd": only sqlite:PATH is supported`},
+		{"UnknownStore", "store: mysql://127.0.0.1/roomd\napps:\n  - id: 5\n    secret: s\n", `store "mysql://127.0.0.1/roomd": use sqlite:PATH or a postgres:// URL`},
+		{"UnknownStoreFlag", "apps:\n  - id: 5\n    secret: s\n", `store "mysql://127.0.0.1/roomd": use sqlite:PATH or a postgres:// URL`},
+		{"PostgresNoApps", "store: postgres://127.0.0.1/roomd\n", "a PostgreSQL store needs apps configured"},
 		{"BadLogLevel", "log_level: loud\napps:\n  - id: 5\n    secret: s\n", "config: log_level:"},
 		{"RetentionMinEvents", "retention:\n  min_events: 0\n", "config: retention: min_events must be at least 1"},
 		{"RetentionNegativeAge", "retention:\n  max_age: -1h\n", "config: retention: max_age must not be negative"},
@@ -45,8 +46,8 @@ func TestBadConfig(t *testing.T) {
 			errc := make(chan error, 1)
 			args := []string{"serve", "--config", path, "--listen", "127.0.0.1:0"}
 			switch {
-			case c.name == "PostgresFlag":
-				args = append(args, "--store", "postgres://127.0.0.1/roomd")
+			case c.name == "UnknownStoreFlag":
+				args = append(args, "--store", "mysql://127.0.0.1/roomd")
 			case !strings.Contains(c.config, "store:"): // where it would go if the config were taken
 				args = append(args, "--store", "sqlite:"+store)
 			}

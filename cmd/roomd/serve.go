@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"maps"
 	"net"
@@ -22,13 +21,12 @@ import (
 	"github.com/roomd/roomd/gateway"
 	"github.com/roomd/roomd/metrics"
 	"github.com/roomd/roomd/server"
-	"github.com/roomd/roomd/sqlite"
 	"github.com/roomd/roomd/tencent"
 	"github.com/roomd/roomd/webhook"
 	"github.com/roomd/roomd/zego"
 )
 
-const serveUsage = `usage: roomd serve [--config FILE] [--listen ADDR] [--store sqlite:PATH]
+const serveUsage = `usage: roomd serve [--config FILE] [--listen ADDR] [--store sqlite:PATH|postgres://...]
 
 runs the server. With no apps configured it serves a development app, kept
 in dev-app.json beside the database, and prints its id and secret once the
@@ -39,7 +37,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	configPath := fs.String("config", "", "YAML config `file` (optional)")
 	listen := fs.String("listen", "", "`address` to listen on (overrides the config; default "+defaultListen+")")
-	store := fs.String("store", "", "`store`: sqlite:PATH (overrides the config; default "+defaultStore+")")
+	store := fs.String("store", "", "`store`: sqlite:PATH or postgres://... (overrides the config; default "+defaultStore+")")
 	if err := parseFlags(fs, serveUsage, args, stdout, stderr); err != nil {
 		return err
 	}
@@ -83,7 +81,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if n.dev != nil {
 		printDevApp(stdout, n.dev, selfCommand(), clientAddr(ln.Addr()))
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "store", cfg.Store, "apps", len(n.apps), "version", version)
+	log.Info("listening", "addr", ln.Addr().String(), "store", n.storeName, "apps", len(n.apps), "version", version)
 	stopRetention := startRetention(ctx, n.svc, cfg.Retention.policy(), log)
 	n.webhooks.disp.Start(ctx)
 	stopReload := reloadOnHangup(ctx, *configPath, cfg, n, log)
@@ -124,14 +122,15 @@ func clientAddr(a net.Addr) string {
 
 // node is one assembled roomd: store, service, dialects, server, metrics.
 type node struct {
-	store    roomd.Store
-	svc      *roomd.Service
-	metrics  *metrics.Metrics
-	server   *server.Server
-	apps     roomd.Apps
-	dev      *devAppInfo // the development app, when no apps are configured
-	gateway  *gateway.Gateway
-	webhooks webhooks
+	store     roomd.Store
+	storeName string // the store as logs show it, without a password
+	svc       *roomd.Service
+	metrics   *metrics.Metrics
+	server    *server.Server
+	apps      roomd.Apps
+	dev       *devAppInfo // the development app, when no apps are configured
+	gateway   *gateway.Gateway
+	webhooks  webhooks
 }
 
 // build assembles a node from cfg: it opens the store, then, when cfg
@@ -140,18 +139,18 @@ type node struct {
 // started), which refuses to call self, the node's listener. This is the
 // only place where the adapters meet.
 func build(cfg *Config, log *slog.Logger, self net.Addr) (*node, error) {
-	apps, path, err := cfg.check()
+	apps, st, err := cfg.check()
 	if err != nil {
 		return nil, err
 	}
 	m := metrics.New()
-	db, err := openStore(path, sqlite.Options{OnCommit: m.ObserveCommit, Logger: log})
+	db, err := st.open(log, m.ObserveCommit)
 	if err != nil {
 		return nil, err
 	}
-	n := &node{store: db, metrics: m, apps: apps}
+	n := &node{store: db, storeName: st.String(), metrics: m, apps: apps}
 	if len(apps) == 0 {
-		if n.dev, err = devApp(filepath.Dir(path)); err != nil {
+		if n.dev, err = devApp(filepath.Dir(st.path)); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -179,29 +178,6 @@ func build(cfg *Config, log *slog.Logger, self net.Addr) (*node, error) {
 		Webhooks: n.webhooks.disp.StatusHandler(apps),
 	})
 	return n, nil
-}
-
-// openStore creates the store's directory (0700) and opens the store. A
-// directory that cannot be created or written is said in one line.
-func openStore(path string, opts sqlite.Options) (*sqlite.DB, error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("cannot create data directory %s: %w", dir, pathCause(err))
-	}
-	db, err := sqlite.Open(path, opts)
-	if errors.Is(err, fs.ErrPermission) {
-		return nil, fmt.Errorf("cannot write to data directory %s: %w", dir, pathCause(err))
-	}
-	return db, err
-}
-
-// pathCause returns the cause of a file system error: "permission denied"
-// rather than "mkdir /a/b: permission denied".
-func pathCause(err error) error {
-	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // close stops the callback dispatcher and closes the store.
