@@ -51,17 +51,12 @@ type Store interface {
 // Tx is one transaction of a Store. Writes are only allowed in Update.
 // Methods that read one entity return a fresh value the caller may modify.
 type Tx interface {
-	// User returns a user. Returns ENOUSER if it is not registered. In
-	// Update, the user cannot be deleted by another transaction until fn's
-	// transaction ends (a deletion waits, or the read waits for it).
+	// User returns a user. Returns ENOUSER if it is not registered.
 	User(ctx context.Context, app uint32, id string) (*User, error)
 	// PutUser inserts or replaces a user.
 	PutUser(ctx context.Context, u *User) error
-	// DeleteUser deletes a user's account; the caller removes its
-	// memberships in the same transaction, after it (reading RoomsOfUser
-	// then), so that the memberships added by an Update that read the user
-	// and committed meanwhile are removed too. Deleting an absent user is
-	// not an error.
+	// DeleteUser deletes a user's account; its memberships are the caller's
+	// to remove first. Deleting an absent user is not an error.
 	DeleteUser(ctx context.Context, app uint32, id string) error
 
 	// Room returns a live room (MemberCount is not filled in). Returns ENOROOM

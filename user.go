@@ -107,13 +107,6 @@ func (s *Service) DeleteUsers(ctx context.Context, actor Actor, app uint32, ids 
 				}
 				return err
 			}
-			// The account goes first: where transactions run side by side
-			// (PostgreSQL), one that read the user to add them to a room
-			// commits before the deletion proceeds, so the rooms read
-			// next include the one it added.
-			if err := tx.DeleteUser(ctx, app, id); err != nil {
-				return err
-			}
 			rooms, err := tx.RoomsOfUser(ctx, app, id)
 			if err != nil {
 				return err
@@ -126,6 +119,9 @@ func (s *Service) DeleteUsers(ctx context.Context, actor Actor, app uint32, ids 
 				if err := s.removeMember(ctx, tx, em, actor, room, id, LeaveDeleted, ""); err != nil {
 					return err
 				}
+			}
+			if err := tx.DeleteUser(ctx, app, id); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -26,11 +26,9 @@
 // What READ COMMITTED does not give is the SQLite store's total order of
 // Updates: two Updates that lock no common row (no common room, no common
 // app log) interleave, each seeing what the other committed only from its
-// next statement. The domain's writes go through the room they change,
-// and the one check that spans rooms, that a deleted user keeps no
-// membership, holds because User in an Update takes a share lock on the
-// user's row (FOR SHARE) and the Service deletes the user's row before it
-// reads their rooms: an Update adding them commits first, or sees them gone.
+// next statement. The domain's writes go through the room they change, so
+// this matters only for checks that span rooms, such as deleting a user
+// while another Update adds them to a room they were not in.
 //
 // Signature nonces live in the shared nonces table, so a nonce claimed
 // through any node is refused by every other while unexpired. A claim is a

@@ -9,14 +9,10 @@ import (
 
 // User returns a user, or ENOUSER.
 func (t *tx) User(ctx context.Context, app uint32, id string) (*roomd.User, error) {
-	sql := `SELECT name, avatar, extra, created_at FROM users WHERE app = $1 AND id = $2`
-	if t.write {
-		sql += ` FOR SHARE` // a DeleteUser of another transaction waits for this one
-	}
 	u, found, err := first(ctx, t, func(row pgx.CollectableRow) (*roomd.User, error) {
 		u := &roomd.User{AppID: app, ID: id}
 		return u, row.Scan(&u.Name, &u.Avatar, &u.Extra, nsInto{&u.CreatedAt})
-	}, sql, app, id)
+	}, `SELECT name, avatar, extra, created_at FROM users WHERE app = $1 AND id = $2`, app, id)
 	if err == nil && !found {
 		err = roomd.Errorf(roomd.ENOUSER, "user %q is not registered", id)
 	}
