@@ -104,10 +104,15 @@ func (s *Service) AddMembers(ctx context.Context, actor Actor, app uint32, roomI
 			if joined.IsZero() {
 				joined = t.now
 			}
-			count++
-			if err := s.putMember(ctx, t, t.em, actor, t.room, &Member{AppID: app, RoomID: roomID, UserID: a.UserID, Role: RoleMember, JoinedAt: joined}, ""); err != nil {
+			err := s.putMember(ctx, t, t.em, actor, t.room, &Member{AppID: app, RoomID: roomID, UserID: a.UserID, Role: RoleMember, JoinedAt: joined}, "")
+			if ErrorCode(err) == ENOUSER { // deleted since it was checked, by a transaction beside this one
+				items = append(items, itemError(a.UserID, err))
+				continue
+			}
+			if err != nil {
 				return err
 			}
+			count++
 		}
 		return nil
 	})

@@ -93,7 +93,9 @@ type Tx interface {
 	Members(ctx context.Context, app uint32, room string, offset, limit int) ([]*Member, int, error)
 	// MemberCount returns the number of members of a room.
 	MemberCount(ctx context.Context, app uint32, room string) (int, error)
-	// PutMember inserts or replaces a membership.
+	// PutMember inserts or replaces a membership. Returns ENOUSER if the
+	// user is not registered: a store where transactions run side by side
+	// keeps the user from being deleted until fn's transaction ends.
 	PutMember(ctx context.Context, m *Member) error
 	// DeleteMember removes a membership, and the member's mute (mute.go);
 	// removing an absent one is not an error.

@@ -218,10 +218,17 @@ type retryError struct{ err error }
 
 func (e *retryError) Error() string { return "postgres: transaction conflict: " + e.err.Error() }
 
-// conflict reports whether err is a deadlock or a serialisation failure.
+// conflict reports whether err is a deadlock, a serialisation failure or
+// a deletion of a user met by a membership added side by side.
 func conflict(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+	if !errors.As(err, &pe) {
+		return false
+	}
+	// members_user fails a deletion of a user that a membership committed
+	// meanwhile refers to (migrations/0002_members_user.sql): run again,
+	// the deletion sees and removes it.
+	return pe.Code == "40001" || pe.Code == "40P01" || (pe.Code == "23503" && pe.ConstraintName == "members_user")
 }
 
 // attempt runs fn once in a transaction and commits it. A panic in fn

@@ -50,10 +50,17 @@ func (t *tx) MemberCount(ctx context.Context, app uint32, room string) (int, err
 
 // PutMember inserts or replaces a membership.
 func (t *tx) PutMember(ctx context.Context, m *roomd.Member) error {
-	_, err := t.exec(ctx, `INSERT INTO members (app, room, user_id, role, name_card, custom_info, joined_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+	// The user's key stays locked until the transaction ends, so the user
+	// cannot be deleted meanwhile (migrations/0002_members_user.sql).
+	n, err := t.exec(ctx, `WITH u AS (SELECT 1 FROM users WHERE app = $1 AND id = $3 FOR KEY SHARE)
+		INSERT INTO members (app, room, user_id, role, name_card, custom_info, joined_at)
+		SELECT $1, $2, $3, $4, $5, $6, $7 FROM u
 		ON CONFLICT (app, room, user_id) DO UPDATE SET role = excluded.role, name_card = excluded.name_card,
 			custom_info = excluded.custom_info, joined_at = excluded.joined_at`,
 		m.AppID, m.RoomID, m.UserID, int(m.Role), m.NameCard, m.CustomInfo, ns(m.JoinedAt))
+	if err == nil && n == 0 {
+		err = roomd.Errorf(roomd.ENOUSER, "user %q is not registered", m.UserID)
+	}
 	return err
 }
 

@@ -369,3 +369,47 @@ func TestExclusive(t *testing.T) {
 	}
 	second.Close()
 }
+
+// TestDeleteUserWhileAdded: a user deleted while another transaction adds
+// them to a room never keeps a membership: either the add sees the user
+// gone (ENOUSER) or the deletion removes the membership it made.
+func TestDeleteUserWhileAdded(t *testing.T) {
+	a, b := twoNodes(t)
+	ctx := context.Background()
+	add, del := roomd.NewService(a, nil, nil), roomd.NewService(b, nil, nil)
+	admin := roomd.Actor{ID: "administrator", Admin: true}
+	if _, err := add.RegisterUsers(ctx, 1, []roomd.User{{ID: "owner"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	const rounds = 40
+	for i := range rounds {
+		room := fmt.Sprintf("r%d", i)
+		if _, _, err := add.CreateRoom(ctx, admin, roomd.Room{AppID: 1, ID: room, Owner: "owner"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := add.RegisterUsers(ctx, 1, []roomd.User{{ID: "u"}}, false); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if _, err := add.AddMembers(ctx, admin, 1, room, []roomd.MemberAdd{{UserID: "u"}}); err != nil {
+				t.Errorf("AddMembers: %v", err)
+			}
+		})
+		wg.Go(func() {
+			if _, err := del.DeleteUsers(ctx, admin, 1, []string{"u"}); err != nil {
+				t.Errorf("DeleteUsers: %v", err)
+			}
+		})
+		wg.Wait()
+		members, _, err := add.Members(ctx, 1, room, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range members {
+			if m.UserID == "u" {
+				t.Fatalf("round %d: the deleted user is still a member of %s", i, room)
+			}
+		}
+	}
+}

@@ -72,6 +72,9 @@ func (t *tx) MemberCount(ctx context.Context, app uint32, room string) (int, err
 
 // PutMember inserts or replaces a membership.
 func (t *tx) PutMember(ctx context.Context, m *roomd.Member) error {
+	if _, err := t.User(ctx, m.AppID, m.UserID); err != nil {
+		return err
+	}
 	_, err := t.exec(ctx, `INSERT INTO members (app, room, user, role, name_card, custom_info, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (app, room, user) DO UPDATE SET role = excluded.role, name_card = excluded.name_card,
 			custom_info = excluded.custom_info, joined_at = excluded.joined_at`,

@@ -167,7 +167,7 @@ func testMutesGo(t *testing.T, f *fixture) {
 	f.insertRoom(fullRoom("r1", "ann"))
 	f.update(func(tx roomd.Tx) error {
 		for _, u := range []string{"bob", "cid"} {
-			if err := tx.PutMember(f.ctx, &roomd.Member{AppID: app, RoomID: "r1", UserID: u, Role: roomd.RoleMember, JoinedAt: t0}); err != nil {
+			if err := f.putMember(tx, &roomd.Member{AppID: app, RoomID: "r1", UserID: u, Role: roomd.RoleMember, JoinedAt: t0}); err != nil {
 				return err
 			}
 			if err := tx.PutMemberMute(f.ctx, &roomd.MemberMute{AppID: app, RoomID: "r1", UserID: u}); err != nil {

@@ -11,6 +11,7 @@ import (
 
 // txTests check each Tx method against its contract in store.go.
 var txTests = []test{
+	{"PutMemberUnregistered", testPutMemberUnregistered},
 	{"UserRoundTrip", testUserRoundTrip},
 	{"UserAbsent", testUserAbsent},
 	{"DeleteUser", testDeleteUser},
@@ -100,9 +101,22 @@ func (f *fixture) insertRoom(r *roomd.Room) int64 {
 		if err := tx.InsertRoom(f.ctx, r); err != nil {
 			return err
 		}
-		return tx.PutMember(f.ctx, &roomd.Member{AppID: r.AppID, RoomID: r.ID, UserID: r.Owner, Role: roomd.RoleOwner, JoinedAt: r.CreatedAt})
+		return f.putMember(tx, &roomd.Member{AppID: r.AppID, RoomID: r.ID, UserID: r.Owner, Role: roomd.RoleOwner, JoinedAt: r.CreatedAt})
 	})
 	return r.Seq
+}
+
+// putMember registers m's user unless they are (a membership needs a
+// registered user: PutMember returns ENOUSER otherwise), then puts m.
+func (f *fixture) putMember(tx roomd.Tx, m *roomd.Member) error {
+	if _, err := tx.User(f.ctx, m.AppID, m.UserID); roomd.ErrorCode(err) == roomd.ENOUSER {
+		if err := tx.PutUser(f.ctx, &roomd.User{AppID: m.AppID, ID: m.UserID}); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	return tx.PutMember(f.ctx, m)
 }
 
 // txRoom reads a room in a View and returns it with the error.
@@ -184,7 +198,7 @@ func (f *fixture) populate() {
 	f.insertRoom(fullRoom("r1", "ann"))
 	f.insertRoom(fullRoom("r2", "bob"))
 	f.update(func(tx roomd.Tx) error {
-		if err := tx.PutMember(f.ctx, &roomd.Member{AppID: app, RoomID: "r1", UserID: "bob", Role: roomd.RoleMember, JoinedAt: t0}); err != nil {
+		if err := f.putMember(tx, &roomd.Member{AppID: app, RoomID: "r1", UserID: "bob", Role: roomd.RoleMember, JoinedAt: t0}); err != nil {
 			return err
 		}
 		if err := tx.PutBan(f.ctx, &roomd.Ban{AppID: app, RoomID: "r1", UserID: "eve", CreatedAt: t0}); err != nil {
@@ -289,7 +303,7 @@ func testRoomsOfUser(t *testing.T, f *fixture) {
 	}
 	f.update(func(tx roomd.Tx) error {
 		for _, r := range []string{"r1", "r3"} {
-			if err := tx.PutMember(f.ctx, &roomd.Member{AppID: app, RoomID: r, UserID: "bob", Role: roomd.RoleMember}); err != nil {
+			if err := f.putMember(tx, &roomd.Member{AppID: app, RoomID: r, UserID: "bob", Role: roomd.RoleMember}); err != nil {
 				return err
 			}
 		}
@@ -350,7 +364,7 @@ func testMemberRoundTrip(t *testing.T, f *fixture) {
 	f.insertRoom(fullRoom("r1", "ann"))
 	f.update(func(tx roomd.Tx) error { return tx.PutUser(f.ctx, &roomd.User{AppID: app, ID: "bob", Name: "Bobby"}) })
 	want := &roomd.Member{AppID: app, RoomID: "r1", UserID: "bob", Role: 150, NameCard: "card", CustomInfo: "ci", JoinedAt: t0.Add(time.Nanosecond)}
-	f.update(func(tx roomd.Tx) error { return tx.PutMember(f.ctx, want) })
+	f.update(func(tx roomd.Tx) error { return f.putMember(tx, want) })
 	got := f.member("r1", "bob")
 	want.UserName = "Bobby"
 	wantEqual(t, "Member", got, want)
@@ -358,7 +372,7 @@ func testMemberRoundTrip(t *testing.T, f *fixture) {
 		t.Fatalf("JoinedAt: got %v, want %v", got.JoinedAt, want.JoinedAt)
 	}
 	replaced := &roomd.Member{AppID: app, RoomID: "r1", UserID: "bob", Role: roomd.RoleAdmin, JoinedAt: t0}
-	f.update(func(tx roomd.Tx) error { return tx.PutMember(f.ctx, replaced) })
+	f.update(func(tx roomd.Tx) error { return f.putMember(tx, replaced) })
 	replaced.UserName = "Bobby"
 	wantEqual(t, "replaced Member", f.member("r1", "bob"), replaced)
 	if m := f.member("r1", "ann"); m.UserName != "" {
@@ -385,7 +399,7 @@ func (f *fixture) putMembers(joined map[string]time.Duration) {
 	f.t.Helper()
 	f.update(func(tx roomd.Tx) error {
 		for id, d := range joined {
-			if err := tx.PutMember(f.ctx, &roomd.Member{AppID: app, RoomID: "r1", UserID: id, Role: roomd.RoleMember, JoinedAt: t0.Add(d)}); err != nil {
+			if err := f.putMember(tx, &roomd.Member{AppID: app, RoomID: "r1", UserID: id, Role: roomd.RoleMember, JoinedAt: t0.Add(d)}); err != nil {
 				return err
 			}
 		}
@@ -566,4 +580,16 @@ func testCallback(t *testing.T, f *fixture) {
 	if c := get(); c != nil {
 		t.Fatalf("Callback after DeleteCallback: got %v, want nil", c)
 	}
+}
+
+// testPutMemberUnregistered: a membership of a user who is not registered
+// is refused, and nothing is written.
+func testPutMemberUnregistered(t *testing.T, f *fixture) {
+	f.insertRoom(fullRoom("r1", "ann"))
+	err := f.store.Update(f.ctx, func(tx roomd.Tx) error {
+		return tx.PutMember(f.ctx, &roomd.Member{AppID: app, RoomID: "r1", UserID: "ghost", Role: roomd.RoleMember, JoinedAt: t0})
+	})
+	wantCode(t, "PutMember of an unregistered user", err, roomd.ENOUSER)
+	err = f.txErr(func(tx roomd.Tx) error { _, err := tx.Member(f.ctx, app, "r1", "ghost"); return err })
+	wantCode(t, "Member after the refused PutMember", err, roomd.ENOTMEMBER)
 }
