@@ -92,6 +92,15 @@ const (
 	CodeRoomFull    = 41301 // the room is full
 	CodeRateLimit   = 42901 // too many requests
 	CodeInternal    = 50001 // internal error, retry
+
+	// Seat codes (take_seat, leave_seat).
+	CodeNoSeats     = 40304 // the room has no seats
+	CodeSeatLocked  = 40305 // the seat is locked
+	CodeNotSeated   = 40404 // not on a seat, and no request pending
+	CodeSeatTaken   = 40910 // someone else holds the seat
+	CodeSeated      = 40911 // already on a seat
+	CodeSeatPending = 40912 // a request to take a seat is already pending
+	CodeSeatsFull   = 41302 // every seat is taken or locked
 )
 
 var (

@@ -42,6 +42,7 @@ type opFrame struct {
 	Room     string           `json:"room,omitempty"`
 	SinceSeq *int64           `json:"since_seq,omitempty"`
 	Limit    int              `json:"limit,omitempty"`
+	Index    *int             `json:"index,omitempty"`
 }
 
 // inFrame is a frame from roomd: a reply, an event or a resync.

@@ -357,3 +357,48 @@ func TestGatewayOps(t *testing.T) {
 		t.Fatalf("Ping after Close: got %v, want ErrClosed", err)
 	}
 }
+
+// TestGatewaySeats: TakeSeat and LeaveSeat in a FreeToTake room and in an
+// ApplyToTake one, where the request is Pending until the owner picks the
+// user, and a seat refusal as a *ReplyError.
+func TestGatewaySeats(t *testing.T) {
+	e := newGWEnv(t, "alice", "carol")
+	ctx := context.Background()
+	for id, mode := range map[string]string{"free": "FreeToTake", "apply": "ApplyToTake"} {
+		r := roomd.Room{AppID: gwApp, ID: id, Owner: "alice", Props: map[string]string{"IsSeatEnabled": "true", "MaxSeatCount": "2", "TakeSeatMode": `"` + mode + `"`}}
+		if _, _, err := e.svc.CreateRoom(ctx, gwAdmin, r, []string{"carol"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, addr := e.startGateway(t, gateway.Options{}, 0)
+	c := mustDial(t, "ws://"+addr+"/v1/connect", "carol")
+
+	got, err := c.TakeSeat(ctx, "free", 1)
+	if err != nil || got.Pending || got.Index != 1 || got.Room != "free" {
+		t.Fatalf("TakeSeat in a FreeToTake room: got %+v, %v; want seat 1 taken", got, err)
+	}
+	var re *ReplyError
+	if _, err := c.TakeSeat(ctx, "free", 0); !errors.As(err, &re) || re.Code != CodeSeated {
+		t.Fatalf("TakeSeat while seated: got %v, want a *ReplyError %d", err, CodeSeated)
+	}
+	if got, err := c.LeaveSeat(ctx, "free"); err != nil || got.Index != 1 || got.Cancelled {
+		t.Fatalf("LeaveSeat: got %+v, %v; want seat 1 left", got, err)
+	}
+
+	got, err = c.TakeSeat(ctx, "apply", -1)
+	if err != nil || !got.Pending {
+		t.Fatalf("TakeSeat in an ApplyToTake room: got %+v, %v; want Pending", got, err)
+	}
+	if err := e.svc.PickSeat(ctx, gwAdmin, gwApp, "apply", "carol", 0); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ev := next(t, c)
+		if ev.Room == "apply" && ev.Type == "seat.changed" && strings.Contains(string(ev.Data), `"picked"`) {
+			break
+		}
+	}
+	if got, err := c.LeaveSeat(ctx, "apply"); err != nil || got.Index != 0 {
+		t.Fatalf("LeaveSeat after the pick: got %+v, %v; want seat 0 left", got, err)
+	}
+}

@@ -121,6 +121,54 @@ func (c *Client) Sync(ctx context.Context, room string, sinceSeq int64, limit in
 	return events, data.Seq, nil
 }
 
+// codeSeatPending is take_seat's reply code when it recorded a request for
+// the room's owner or an admin to grant (not an error).
+const codeSeatPending = 20201
+
+// SeatResult is what TakeSeat or LeaveSeat did.
+type SeatResult struct {
+	Room  string `json:"room"`
+	Seq   int64  `json:"seq"`   // the room's seq after the change
+	Index int    `json:"index"` // the seat taken or left, or the one asked for (-1: any)
+	// Pending reports that TakeSeat recorded a request (the room's
+	// TakeSeatMode is ApplyToTake) that waits for the owner or an admin to
+	// pick the user onto a seat.
+	Pending bool `json:"-"`
+	// Cancelled reports that LeaveSeat cancelled such a request instead of
+	// leaving a seat.
+	Cancelled bool `json:"cancelled"`
+}
+
+// TakeSeat takes the seat at index of room, or the first free one for
+// index -1 (the room engine's takeSeat). In an ApplyToTake room an ordinary
+// member's call records a request instead: the result is Pending, and the
+// seat.changed that grants it comes through Next. Seat refusals are
+// *ReplyError with the Code* seat codes.
+func (c *Client) TakeSeat(ctx context.Context, room string, index int) (SeatResult, error) {
+	r, err := c.do(ctx, &opFrame{Op: "take_seat", Room: room, Index: &index})
+	var res SeatResult
+	if r.code == codeSeatPending {
+		res.Pending, err = true, nil
+	}
+	if err != nil {
+		return res, err
+	}
+	err = decode("take_seat", r, &res)
+	return res, err
+}
+
+// LeaveSeat leaves the user's seat in room, or cancels their pending
+// request to take one (the room engine's leaveSeat).
+func (c *Client) LeaveSeat(ctx context.Context, room string) (SeatResult, error) {
+	r, err := c.do(ctx, &opFrame{Op: "leave_seat", Room: room})
+	var res SeatResult
+	if err != nil {
+		return res, err
+	}
+	err = decode("leave_seat", r, &res)
+	return res, err
+}
+
 // Ping checks that roomd answers on the connection.
 func (c *Client) Ping(ctx context.Context) error {
 	_, err := c.do(ctx, &opFrame{Op: "ping"})
