@@ -1,57 +1,26 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"net/url"
-	"path"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/roomd/roomd/internal/migration"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// step is one embedded migration: applying it brings the schema to version.
-type step struct {
-	version int
-	name    string
-	sql     string
-}
-
-// steps returns the embedded migrations in version order. Their names are
-// NNNN_description.sql, numbered 1, 2, 3... without gaps.
-func steps() ([]step, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+// steps returns the embedded migrations in version order.
+func steps() ([]migration.Step, error) {
+	out, err := migration.Load(migrationFiles, "migrations/*.sql")
 	if err != nil {
-		return nil, err
-	}
-	var out []step
-	for _, name := range names {
-		base := path.Base(name)
-		prefix, _, found := strings.Cut(base, "_")
-		v, err := strconv.Atoi(prefix)
-		if !found || err != nil || v < 1 {
-			return nil, fmt.Errorf("postgres: migration %s: want a name NNNN_description.sql", base)
-		}
-		text, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, step{version: v, name: base, sql: string(text)})
-	}
-	slices.SortFunc(out, func(a, b step) int { return cmp.Compare(a.version, b.version) })
-	for i, s := range out {
-		if s.version != i+1 {
-			return nil, fmt.Errorf("postgres: migration %s: want version %d", s.name, i+1)
-		}
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return out, nil
 }
@@ -111,11 +80,11 @@ func Migrate(ctx context.Context, dsn string) (err error) {
 			return newerSchema(current)
 		}
 		for _, s := range all[current:] {
-			if _, err := tx.Exec(ctx, s.sql); err != nil {
-				return fmt.Errorf("postgres: migration %s: %w", s.name, err)
+			if _, err := tx.Exec(ctx, s.SQL); err != nil {
+				return fmt.Errorf("postgres: migration %s: %w", s.Name, err)
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO `+versionTable+` (version, name) VALUES ($1, $2)`, s.version, s.name); err != nil {
-				return fmt.Errorf("postgres: migration %s: record it: %w", s.name, err)
+			if _, err := tx.Exec(ctx, `INSERT INTO `+versionTable+` (version, name) VALUES ($1, $2)`, s.Version, s.Name); err != nil {
+				return fmt.Errorf("postgres: migration %s: record it: %w", s.Name, err)
 			}
 		}
 		return nil
