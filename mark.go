@@ -64,7 +64,7 @@ func (s *Service) MarkMembers(ctx context.Context, actor Actor, app uint32, room
 		return err
 	}
 	return s.updateRoom(ctx, actor, app, roomID, func(t *roomTx) error {
-		if err := seatOperator(ctx, t, t.room, actor); err != nil {
+		if err := roomManager(ctx, t, t.room, actor); err != nil {
 			return err
 		}
 		for _, mm := range list {

@@ -212,6 +212,23 @@ func (s *Service) TransferOwner(ctx context.Context, actor Actor, app uint32, ro
 	})
 }
 
+// roomManager returns EFORBIDDEN unless actor may manage the room's
+// members, seats and marks: an administrator, or the room's owner or an
+// admin of it.
+func roomManager(ctx context.Context, tx Tx, room *Room, actor Actor) error {
+	if actor.Admin {
+		return nil
+	}
+	op, err := tx.Member(ctx, room.AppID, room.ID, actor.ID)
+	if err != nil && ErrorCode(err) != ENOTMEMBER {
+		return err
+	}
+	if op == nil || (op.Role != RoleOwner && op.Role != RoleAdmin) {
+		return Errorf(EFORBIDDEN, "operator is neither owner nor admin of the room")
+	}
+	return nil
+}
+
 // setOwner moves ownership from old (who may have left the room already) to next.
 func (s *Service) setOwner(ctx context.Context, tx Tx, em *emitter, actor Actor, room *Room, old string, next *Member) error {
 	if err := tx.SetOwner(ctx, room.AppID, room.ID, old, next.UserID); err != nil {
@@ -252,13 +269,9 @@ func (s *Service) UpdateMember(ctx context.Context, actor Actor, app uint32, roo
 		if err != nil {
 			return err
 		}
-		if u.Role != nil && !actor.Admin {
-			op, err := t.Member(ctx, app, roomID, actor.ID)
-			if err != nil && ErrorCode(err) != ENOTMEMBER {
+		if u.Role != nil {
+			if err := roomManager(ctx, t, t.room, actor); err != nil {
 				return err
-			}
-			if op == nil || (op.Role != RoleOwner && op.Role != RoleAdmin) {
-				return Errorf(EFORBIDDEN, "operator is neither owner nor admin of the room")
 			}
 		}
 		if u.Role != nil && m.Role == RoleOwner {

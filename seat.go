@@ -206,22 +206,6 @@ func (st *seating) changed(em *emitter, room *Room, actor Actor, reason, user, m
 	em.emit(room, actor, EventSeatChanged, SeatPayload{Seats: append([]Seat(nil), st.seats...), Reason: reason, UserID: user, Message: message})
 }
 
-// seatOperator returns EFORBIDDEN unless actor may manage the room's seats
-// and marks: an administrator, or the room's owner or an admin of it.
-func seatOperator(ctx context.Context, tx Tx, room *Room, actor Actor) error {
-	if actor.Admin {
-		return nil
-	}
-	op, err := tx.Member(ctx, room.AppID, room.ID, actor.ID)
-	if err != nil && ErrorCode(err) != ENOTMEMBER {
-		return err
-	}
-	if op == nil || (op.Role != RoleOwner && op.Role != RoleAdmin) {
-		return Errorf(EFORBIDDEN, "operator is neither owner nor admin of the room")
-	}
-	return nil
-}
-
 // Seats returns every seat of a room, by Index. Returns ENOROOM if the room
 // does not exist, ENOSEATS if it has no seats.
 func (s *Service) Seats(ctx context.Context, app uint32, roomID string) ([]Seat, error) {
@@ -239,10 +223,10 @@ func (s *Service) Seats(ctx context.Context, app uint32, roomID string) ([]Seat,
 
 // updateSeats is the opening of the seat operations of a room's owner or
 // admins: the room (updateRoom), the actor's right to manage its seats
-// (seatOperator: EFORBIDDEN) and its seats (loadSeats: ENOSEATS).
+// (roomManager: EFORBIDDEN) and its seats (loadSeats: ENOSEATS).
 func (s *Service) updateSeats(ctx context.Context, actor Actor, app uint32, roomID string, fn func(t *roomTx, st *seating) error) error {
 	return s.updateRoom(ctx, actor, app, roomID, func(t *roomTx) error {
-		if err := seatOperator(ctx, t, t.room, actor); err != nil {
+		if err := roomManager(ctx, t, t.room, actor); err != nil {
 			return err
 		}
 		st, err := loadSeats(ctx, t, t.room)
