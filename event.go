@@ -113,6 +113,15 @@ type BanPayload struct {
 	Until  time.Time `json:"until,omitzero"`
 }
 
+// DecodePayload decodes e's payload into p, the payload type of e.Type.
+// Returns EINTERNAL if it does not decode.
+func (e *Event) DecodePayload(p any) error {
+	if err := json.Unmarshal(e.Payload, p); err != nil {
+		return Errorf(EINTERNAL, "app %d room %q event %d (%s): payload does not decode: %v", e.AppID, e.RoomID, e.Seq, e.Type, err)
+	}
+	return nil
+}
+
 // Events returns up to limit events of a room with Seq greater than after, in
 // order. Events of dismissed rooms stay readable.
 func (s *Service) Events(ctx context.Context, app uint32, roomID string, after int64, limit int) ([]Event, error) {

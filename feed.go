@@ -2,7 +2,6 @@ package roomd
 
 import (
 	"context"
-	"encoding/json"
 )
 
 // Membership is one period during which a user was a member of a room: from
@@ -37,7 +36,7 @@ func (e *Event) Subject() string {
 		return ""
 	}
 	var p MemberPayload
-	if json.Unmarshal(e.Payload, &p) != nil {
+	if e.DecodePayload(&p) != nil {
 		return ""
 	}
 	return p.UserID

@@ -135,7 +135,7 @@ func (h *Hook) body(ctx context.Context, cmd string, ev *roomd.Event) (any, erro
 	switch ev.Type {
 	case roomd.EventRoomCreated, roomd.EventRoomUpdated:
 		var p roomd.RoomPayload
-		if err := decodePayload(ev, &p); err != nil {
+		if err := ev.DecodePayload(&p); err != nil {
 			return nil, err
 		}
 		r := roomd.Room{
@@ -147,7 +147,7 @@ func (h *Hook) body(ctx context.Context, cmd string, ev *roomd.Event) (any, erro
 		return destroyCallback{cmd, ev.Actor, ev.RoomID, at}, nil
 	case roomd.EventOwnerChanged:
 		var p roomd.OwnerPayload
-		if err := decodePayload(ev, &p); err != nil {
+		if err := ev.DecodePayload(&p); err != nil {
 			return nil, err
 		}
 		return ownerCallback{cmd, ev.RoomID, ev.Actor, p.From, p.To, at}, nil
@@ -156,7 +156,7 @@ func (h *Hook) body(ctx context.Context, cmd string, ev *roomd.Event) (any, erro
 	}
 	// member.joined, member.left
 	var p roomd.MemberPayload
-	if err := decodePayload(ev, &p); err != nil {
+	if err := ev.DecodePayload(&p); err != nil {
 		return nil, err
 	}
 	if ev.Type == roomd.EventMemberJoined && p.Reason == roomd.JoinCreated {
@@ -177,14 +177,6 @@ func (h *Hook) body(ctx context.Context, cmd string, ev *roomd.Event) (any, erro
 		}
 	}
 	return b, nil
-}
-
-// decodePayload decodes ev's payload into p.
-func decodePayload(ev *roomd.Event, p any) error {
-	if err := json.Unmarshal(ev.Payload, p); err != nil {
-		return roomd.Errorf(roomd.EINTERNAL, "app %d room %q event %d (%s): payload does not decode: %v", ev.AppID, ev.RoomID, ev.Seq, ev.Type, err)
-	}
-	return nil
 }
 
 // maxEcho is the most bytes of a receiver's answer an Accept error quotes.

@@ -167,7 +167,7 @@ type seatCallback struct {
 // seatBody returns the callback body of a seat.changed.
 func seatBody(cmd string, ev *roomd.Event) (any, error) {
 	var p roomd.SeatPayload
-	if err := decodePayload(ev, &p); err != nil {
+	if err := ev.DecodePayload(&p); err != nil {
 		return nil, err
 	}
 	return seatCallback{cmd, ev.Actor, ev.RoomID, seatList(p.Seats), ev.Time.UnixMilli()}, nil

@@ -179,7 +179,7 @@ func (h *Hook) Request(ctx context.Context, t *roomd.HookTarget, ev *roomd.Event
 
 func groupCreate(c callbackBody, ev *roomd.Event) (any, error) {
 	var p roomd.RoomPayload
-	if err := decodePayload(ev, &p); err != nil {
+	if err := ev.DecodePayload(&p); err != nil {
 		return nil, err
 	}
 	c.Event = "group_create"
@@ -196,7 +196,7 @@ func groupCreate(c callbackBody, ev *roomd.Event) (any, error) {
 
 func (h *Hook) groupDestroy(ctx context.Context, c callbackBody, ev *roomd.Event) (any, error) {
 	var p roomd.RoomPayload
-	if err := decodePayload(ev, &p); err != nil {
+	if err := ev.DecodePayload(&p); err != nil {
 		return nil, err
 	}
 	ids, _, err := h.svc.MembersAt(ctx, ev.AppID, ev.RoomID, ev.Seq-1, destroyUserIDs)
@@ -212,7 +212,7 @@ func (h *Hook) groupDestroy(ctx context.Context, c callbackBody, ev *roomd.Event
 
 func groupJoin(c callbackBody, ev *roomd.Event) (any, error) {
 	var p roomd.MemberPayload
-	if err := decodePayload(ev, &p); err != nil {
+	if err := ev.DecodePayload(&p); err != nil {
 		return nil, err
 	}
 	if p.Reason == roomd.JoinCreated {
@@ -228,7 +228,7 @@ func groupJoin(c callbackBody, ev *roomd.Event) (any, error) {
 
 func groupExit(c callbackBody, ev *roomd.Event) (any, error) {
 	var p roomd.MemberPayload
-	if err := decodePayload(ev, &p); err != nil {
+	if err := ev.DecodePayload(&p); err != nil {
 		return nil, err
 	}
 	c.Event = "group_exit"
@@ -241,19 +241,11 @@ func groupExit(c callbackBody, ev *roomd.Event) (any, error) {
 
 func groupOwnerTransfer(c callbackBody, ev *roomd.Event) (any, error) {
 	var p roomd.OwnerPayload
-	if err := decodePayload(ev, &p); err != nil {
+	if err := ev.DecodePayload(&p); err != nil {
 		return nil, err
 	}
 	c.Event = "group_owner_transfer"
 	return &groupOwnerTransferBody{callbackBody: c, OldOwner: p.From, NewOwner: p.To}, nil
-}
-
-// decodePayload decodes ev's payload into p.
-func decodePayload(ev *roomd.Event, p any) error {
-	if err := json.Unmarshal(ev.Payload, p); err != nil {
-		return roomd.Errorf(roomd.EINTERNAL, "zego: payload of event %d (%s) of room %q does not decode: %v", ev.Seq, ev.Type, ev.RoomID, err)
-	}
-	return nil
 }
 
 // Accept returns nil for a 2xx status, which is how a receiver acknowledges
