@@ -194,13 +194,10 @@ func (s *Service) TransferOwner(ctx context.Context, actor Actor, app uint32, ro
 	if newOwner == "" {
 		return Errorf(EINVALID, "new owner is required")
 	}
-	return s.updateRoom(ctx, actor, app, roomID, func(t *roomTx) error {
-		next, err := t.Member(ctx, app, roomID, newOwner)
-		if ErrorCode(err) == ENOTMEMBER {
-			return Errorf(ENOTMEMBER, "the new owner %q must be a member of the room", newOwner)
-		}
+	return s.updateRoomWith(ctx, actor, app, roomID, []string{newOwner}, func(t *roomTx) error {
+		next, err := t.opening(newOwner)
 		if err != nil {
-			return err
+			return Errorf(ENOTMEMBER, "the new owner %q must be a member of the room", newOwner)
 		}
 		if t.room.Owner == newOwner {
 			return nil
@@ -264,8 +261,8 @@ func (s *Service) UpdateMember(ctx context.Context, actor Actor, app uint32, roo
 			return Errorf(ESELF, "an operator cannot change its own role")
 		}
 	}
-	return s.updateRoom(ctx, actor, app, roomID, func(t *roomTx) error {
-		m, err := member(ctx, t, app, roomID, userID)
+	return s.updateRoomWith(ctx, actor, app, roomID, []string{userID}, func(t *roomTx) error {
+		m, err := t.opening(userID)
 		if err != nil {
 			return err
 		}
@@ -321,9 +318,14 @@ func (s *Service) Members(ctx context.Context, app uint32, roomID string, offset
 func member(ctx context.Context, tx Tx, app uint32, roomID, user string) (*Member, error) {
 	m, err := tx.Member(ctx, app, roomID, user)
 	if ErrorCode(err) == ENOTMEMBER {
-		return nil, Errorf(ENOTMEMBER, "user %q is not a member of the room", user)
+		return nil, notMember(user)
 	}
 	return m, err
+}
+
+// notMember is the ENOTMEMBER error of a user who is not a member of a room.
+func notMember(user string) *Error {
+	return Errorf(ENOTMEMBER, "user %q is not a member of the room", user)
 }
 
 // putMember adds m to room; why is the member.joined's Reason.

@@ -2,6 +2,7 @@ package roomd
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -60,6 +61,19 @@ type roomTx struct {
 	em   *emitter
 	room *Room
 	now  time.Time
+	// read are the memberships updateRoomWith read with the room, as they
+	// were then: fn's first look at them (see opening).
+	read map[string]*Member
+}
+
+// opening returns the membership of user read with the room
+// (updateRoomWith), or ENOTMEMBER. It is for the start of fn, before fn
+// writes members.
+func (t *roomTx) opening(user string) (*Member, error) {
+	if m := t.read[user]; m != nil {
+		return m, nil
+	}
+	return nil, notMember(user)
 }
 
 // emit records an event of the room by actor.
@@ -73,15 +87,38 @@ func (t *roomTx) emit(actor Actor, typ EventType, payload any) {
 // The events fn emits are written in the same transaction and published
 // after it commits.
 func (s *Service) updateRoom(ctx context.Context, actor Actor, app uint32, roomID string, fn func(t *roomTx) error) error {
+	return s.updateRoomWith(ctx, actor, app, roomID, nil, fn)
+}
+
+// updateRoomWith is updateRoom that also reads, with the room, the
+// memberships of users (roomTx.opening): a store may do both in one round
+// trip (Tx.RoomMembers). A non-admin actor's membership is read with them:
+// an actor who is a member is registered (members are registered users,
+// and the room's lock keeps them members until the transaction ends), so
+// only an actor who is not is looked up.
+func (s *Service) updateRoomWith(ctx context.Context, actor Actor, app uint32, roomID string, users []string, fn func(t *roomTx) error) error {
+	read := users
+	if !actor.Admin && actor.ID != "" {
+		read = append(slices.Clip(users), actor.ID)
+	}
 	return s.update(ctx, func(tx Tx, em *emitter) error {
-		if err := checkActor(ctx, tx, app, actor); err != nil {
-			return err
+		var room *Room
+		var members map[string]*Member
+		var err error
+		if len(read) == 0 {
+			room, err = tx.Room(ctx, app, roomID)
+		} else {
+			room, members, err = tx.RoomMembers(ctx, app, roomID, read)
 		}
-		room, err := tx.Room(ctx, app, roomID)
+		if !actor.Admin && members[actor.ID] == nil {
+			if aerr := checkActor(ctx, tx, app, actor); aerr != nil {
+				return aerr // ENOUSER comes before ENOROOM
+			}
+		}
 		if err != nil {
 			return err
 		}
-		return fn(&roomTx{Tx: tx, em: em, room: room, now: em.now})
+		return fn(&roomTx{Tx: tx, em: em, room: room, now: em.now, read: members})
 	})
 }
 

@@ -9,7 +9,11 @@ import (
 // Every implementation passes the conformance suite in package storetest.
 type Store interface {
 	// Update runs fn in a read-write transaction and returns once the
-	// transaction is durable (synced), or fn's error. A store may commit the
+	// transaction is durable (synced), or fn's error. A store may send
+	// writes whose answer the caller does not need together with the
+	// transaction's next statement or its commit: the error of such a
+	// write is then returned by a later call of the transaction, or by
+	// Update; either way the transaction does not commit. A store may commit the
 	// transactions of several concurrent calls together (group commit): each
 	// fn is isolated so that one returning an error leaves no trace and does
 	// not affect the others. Writes of concurrent calls are serialised per
@@ -63,6 +67,12 @@ type Tx interface {
 	// if it does not exist or was dismissed. In Update, the room is locked
 	// against other writers until the transaction ends.
 	Room(ctx context.Context, app uint32, id string) (*Room, error)
+	// RoomMembers returns a live room as Room does (locked in Update) and
+	// the memberships, by user id, of those of users who are members of it
+	// (with UserName, as Member returns them), read once the room is
+	// locked. A store may read them together in one round trip. Returns
+	// ENOROOM if the room is not live.
+	RoomMembers(ctx context.Context, app uint32, id string, users []string) (*Room, map[string]*Member, error)
 	// Rooms returns up to limit live rooms of app ordered by id, starting
 	// at offset, and the number of live rooms of app.
 	Rooms(ctx context.Context, app uint32, offset, limit int) ([]*Room, int, error)
@@ -117,10 +127,13 @@ type Tx interface {
 
 	// AppendEvents writes events and records, for each room, the Seq of its
 	// last event. Each event's Seq is one more than the one before it in
-	// the same room. It sets each event's Pos: the app's positions follow
-	// the order events are written and committed in, with no gaps and none
-	// reused, so that an app's log read by Pos (AppEvents) never gains an
-	// event behind one already read. Returns EINTERNAL if a (room, Seq) pair
+	// the same room. Each event gets a Pos in its app's log: positions
+	// follow the order events are committed in (a room's in Seq order),
+	// with no gaps and none reused, so that an app's log read by Pos
+	// (AppEvents) never gains an event behind one already read. A store
+	// may set Pos here (SQLite) or number events shortly after they commit
+	// (PostgreSQL, where AppendEvents leaves Pos 0): AppEvents returns
+	// numbered events only. Returns EINTERNAL if a (room, Seq) pair
 	// already exists.
 	AppendEvents(ctx context.Context, events []Event) error
 	// Events returns up to limit events of a room with Seq > after, in order.
@@ -131,7 +144,8 @@ type Tx interface {
 	// live, dismissed or never created (0).
 	LastSeq(ctx context.Context, app uint32, room string) (int64, error)
 	// AppEvents returns up to limit events of app, of every room, with
-	// Pos > after, in Pos order. Compacted events are not returned.
+	// Pos > after, in Pos order. Compacted events, and events not yet
+	// numbered (see AppendEvents), are not returned.
 	AppEvents(ctx context.Context, app uint32, after int64, limit int) ([]Event, error)
 	// LastPos returns the Pos of app's last event, 0 when it has none.
 	// Compaction never lowers it (an app's last event is its room's last).
@@ -161,8 +175,12 @@ type Tx interface {
 	DeleteCallback(ctx context.Context, app uint32) error
 
 	// HookCursor returns app's delivery cursor for style, or nil when none.
+	// In Update, an existing cursor is locked against other writers until
+	// the transaction ends.
 	HookCursor(ctx context.Context, app uint32, style string) (*HookCursor, error)
-	// PutHookCursor inserts or replaces a delivery cursor.
+	// PutHookCursor inserts a delivery cursor, or moves an existing one
+	// forward: a Pos behind the stored one leaves it where it is, so that
+	// writers that raced cannot move it back.
 	PutHookCursor(ctx context.Context, c *HookCursor) error
 	// DeleteHookCursor removes app's cursor for style; removing an absent
 	// one is not an error.
@@ -226,4 +244,23 @@ type Tx interface {
 	// force at now, room-level or of a member, ordered by RoomID, starting
 	// at offset.
 	MutedRooms(ctx context.Context, app uint32, now time.Time, offset, limit int) ([]MutedRoom, error)
+
+	// Console reads (search.go). Each page starts after a key, the last
+	// item of the page before, and is read by a range of the store's
+	// index: page n costs what page 1 does. limit is at least 1. Each
+	// returns EINTERNAL when the store fails.
+
+	// SearchRooms returns up to limit live rooms of app whose id starts
+	// with prefix ("" for every id) and is greater than after ("" for the
+	// first page), in id order, each with its MemberCount (read with the
+	// page, not one by one).
+	SearchRooms(ctx context.Context, app uint32, prefix, after string, limit int) ([]*Room, error)
+	// SearchUsers returns up to limit registered users of app whose id
+	// starts with prefix ("" for every id) and is greater than after, in id
+	// order.
+	SearchUsers(ctx context.Context, app uint32, prefix, after string, limit int) ([]*User, error)
+	// MembersAfter returns up to limit members of a room that come after
+	// the key after in join order (JoinedAt, then UserID; the zero key
+	// comes first), in that order, with UserName filled in.
+	MembersAfter(ctx context.Context, app uint32, room string, after MemberKey, limit int) ([]*Member, error)
 }

@@ -37,6 +37,19 @@ type Hub struct {
 	mu    sync.RWMutex
 	rooms map[roomKey]map[*conn]struct{}
 	users map[userKey]map[*conn]struct{}
+	// presence, when set, is told when a user's first connection logs in
+	// and when their last one ends (WatchPresence).
+	presence func(app uint32, user string)
+}
+
+// WatchPresence makes the hub call f when a user may have come online
+// (their first logged-in connection) or gone offline (their last one
+// ended), such as to share who is online with the other nodes of a
+// deployment. Calls for one user may come out of order: f should read the
+// user's state (Online) rather than assume it. f is called outside the
+// hub's lock and must not block; set it before serving.
+func (h *Hub) WatchPresence(f func(app uint32, user string)) {
+	h.presence = f
 }
 
 // NewHub returns an empty hub.
@@ -76,12 +89,16 @@ func (h *Hub) Publish(_ context.Context, events []roomd.Event) {
 // addUser registers c for the member.joined events of its user.
 func (h *Hub) addUser(c *conn) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	k := userKey{c.app.ID, c.user}
 	if h.users[k] == nil {
 		h.users[k] = make(map[*conn]struct{})
 	}
 	h.users[k][c] = struct{}{}
+	first := len(h.users[k]) == 1
+	h.mu.Unlock()
+	if first && h.presence != nil {
+		h.presence(k.app, k.user)
+	}
 }
 
 // subscribe makes c receive the events of room.
@@ -114,14 +131,19 @@ func (h *Hub) unsubscribeLocked(c *conn, room string) {
 // remove forgets c entirely.
 func (h *Hub) remove(c *conn, rooms []string) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	for _, room := range rooms {
 		h.unsubscribeLocked(c, room)
 	}
 	k := userKey{c.app.ID, c.user}
+	_, had := h.users[k][c]
 	delete(h.users[k], c)
+	last := had && len(h.users[k]) == 0
 	if len(h.users[k]) == 0 {
 		delete(h.users, k)
+	}
+	h.mu.Unlock()
+	if last && h.presence != nil {
+		h.presence(k.app, k.user)
 	}
 }
 

@@ -9,17 +9,19 @@
 // Each Update is one READ COMMITTED transaction on a pooled connection:
 // every statement sees what committed before it started. Tx.Room locks the
 // room's row (SELECT ... FOR UPDATE) until the transaction ends, so writers
-// of one room take turns, and reads after it see the last writer's changes.
-// A room's row also carries its seq, the seq of its last event, which
-// AppendEvents moves; the row Room locks therefore has the current seq. An
-// app's event positions come from its row in app_logs, moved by an upsert
-// whose row lock lasts until commit: the next writer of the app waits for
-// it, so positions follow commit order without gaps. An Update that hits a
-// deadlock or a serialisation failure (SQLSTATE 40P01, 40001) is rolled back
-// and run again, up to maxAttempts times with a short jittered pause; fn
-// may thus run more than once, as roomd.Store allows. Updates are not
-// grouped into one transaction as in the SQLite store: each commits on its
-// own connection, and PostgreSQL flushes the WAL of concurrent commits
+// of one room take turns, whichever node they run on, and reads after it
+// see the last writer's changes. A room's row also carries its seq, the
+// seq of its last event, which AppendEvents moves; the row Room locks
+// therefore has the current seq. Statements are pipelined (see tx): a
+// transfer of ownership is two round trips. An app's event positions are
+// given after commit by the sequencer (sequencer.go), so that no writer
+// holds an app-wide lock through its commit; Follow hands every node the
+// events of all (follow.go). An Update that hits a deadlock or a
+// serialisation failure (SQLSTATE 40P01, 40001) is rolled back and run
+// again, up to maxAttempts times with a short jittered pause; fn may thus
+// run more than once, as roomd.Store allows. Updates are not grouped into
+// one transaction as in the SQLite store: each commits on its own
+// connection, and PostgreSQL flushes the WAL of concurrent commits
 // together. Views are READ ONLY REPEATABLE READ transactions: one snapshot
 // for all their reads.
 //
@@ -46,9 +48,9 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/roomd/roomd"
@@ -64,20 +66,7 @@ type Options struct {
 	// MaxConns is the size of the connection pool; 0 keeps pgxpool's
 	// (pool_max_conns in the DSN, else the greater of 4 and the CPUs).
 	MaxConns int
-	// Exclusive makes this DB the only one serving its schema: Open takes a
-	// session advisory lock, held on a connection of its own until Close,
-	// and fails with ErrInUse if another process holds it. roomd serve sets
-	// it while several nodes on one database are not supported (their
-	// gateways and callbacks would not see each other's changes).
-	Exclusive bool
 }
-
-// ErrInUse is the cause of Open's error when Options.Exclusive is set and
-// another DB holds the schema.
-var ErrInUse = errors.New("postgres: the store is in use by another roomd")
-
-// nodeLock is the session advisory lock of an exclusive DB, one per schema.
-const nodeLock = `SELECT pg_try_advisory_lock(hashtext('roomd node ' || coalesce(current_schema(), '')))`
 
 // ErrClosed is the cause of the EINTERNAL error Update and View return after Close.
 var ErrClosed = errors.New("postgres: store is closed")
@@ -96,7 +85,11 @@ type DB struct {
 	active sync.WaitGroup // calls in progress
 	once   sync.Once
 	nonces nonceCounter
-	lock   *pgxpool.Conn // holds the node lock of an exclusive DB
+	trips  atomic.Uint64 // round trips of Update and View (RoundTrips)
+	// seqTrips are the round trips of the sequencer and the follower
+	// (BackgroundRoundTrips).
+	seqTrips atomic.Uint64
+	seq      *sequencer
 }
 
 var _ roomd.Store = (*DB)(nil)
@@ -125,32 +118,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{opts: opts, log: opts.Logger, pool: pool}
-	if opts.Exclusive {
-		if err := db.takeNodeLock(ctx); err != nil {
-			pool.Close()
-			return nil, fmt.Errorf("postgres: %s: %w", Redact(dsn), err)
-		}
-	}
+	db.seq = newSequencer(db)
+	go db.seq.run()
 	return db, nil
-}
-
-// takeNodeLock takes the node lock on a connection kept for it.
-func (db *DB) takeNodeLock(ctx context.Context) error {
-	conn, err := db.pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	var ok bool
-	if err := conn.QueryRow(ctx, nodeLock).Scan(&ok); err != nil {
-		conn.Release()
-		return err
-	}
-	if !ok {
-		conn.Release()
-		return fmt.Errorf("%w (one node per database until several are supported); stop it first, or give this one another database or schema", ErrInUse)
-	}
-	db.lock = conn
-	return nil
 }
 
 // enter registers a call, which must call db.active.Done when it ends. It
@@ -176,9 +146,7 @@ func (db *DB) Close() error {
 		db.shut = true
 		db.mu.Unlock()
 		db.active.Wait()
-		if db.lock != nil {
-			db.lock.Release() // the session lock goes with its connection
-		}
+		db.seq.close()
 		db.pool.Close()
 	})
 	return nil
@@ -234,40 +202,91 @@ func conflict(err error) bool {
 // attempt runs fn once in a transaction and commits it. A panic in fn
 // rolls the transaction back and is returned as EINTERNAL.
 func (db *DB) attempt(ctx context.Context, fn func(roomd.Tx) error) (err error) {
-	pt, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	t, err := db.begin(ctx, true)
 	if err != nil {
-		return wrap(err)
+		return err
 	}
-	t := &tx{pg: pt, write: true}
 	defer func() {
 		if p := recover(); p != nil {
 			err = roomd.Internal(fmt.Errorf("postgres: update function panicked: %v", p))
 		}
-		if err != nil {
-			if rerr := pt.Rollback(context.WithoutCancel(ctx)); rerr != nil && !errors.Is(rerr, pgx.ErrTxClosed) {
-				db.log.Warn("postgres: roll back", "err", rerr)
-			}
-		}
+		db.end(ctx, t)
 	}()
 	err = fn(t)
 	if t.conflict != nil { // whatever fn made of it, the transaction is lost
 		return &retryError{t.conflict}
 	}
-	if err != nil {
+	if err != nil || !t.begun && len(t.queue) == 1 { // an error, or nothing but BEGIN to send
 		return err
 	}
 	start := time.Now()
 	// The commit is not abandoned halfway: fn's effects are complete or none.
-	if err := pt.Commit(context.WithoutCancel(ctx)); err != nil {
-		if conflict(err) {
-			return &retryError{err}
+	if err := t.commit(context.WithoutCancel(ctx)); err != nil {
+		if t.conflict != nil {
+			return &retryError{t.conflict}
 		}
-		return wrap(err)
+		return err
 	}
 	if db.opts.OnCommit != nil {
 		db.opts.OnCommit(1, time.Since(start))
 	}
+	db.seq.written(t.apps)
 	return nil
+}
+
+// begin returns a transaction on a pooled connection, its BEGIN queued to
+// go with its first statement: READ COMMITTED for an Update (write),
+// READ ONLY REPEATABLE READ for a View.
+func (db *DB) begin(ctx context.Context, write bool) (*tx, error) {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	t := &tx{conn: conn, write: write, trips: &db.trips}
+	if background(ctx) {
+		t.trips = &db.seqTrips
+	}
+	if write {
+		t.later(`BEGIN ISOLATION LEVEL READ COMMITTED`)
+	} else {
+		t.later(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
+	}
+	return t, nil
+}
+
+// backgroundKey marks the contexts of the sequencer and the follower,
+// whose round trips BackgroundRoundTrips counts.
+type backgroundKey struct{}
+
+// inBackground returns ctx marked as background work.
+func inBackground(ctx context.Context) context.Context {
+	return context.WithValue(ctx, backgroundKey{}, true)
+}
+
+// background reports whether ctx is marked as background work.
+func background(ctx context.Context) bool { return ctx.Value(backgroundKey{}) != nil }
+
+// commit sends the queued statements with COMMIT.
+func (t *tx) commit(ctx context.Context) error {
+	t.later(`COMMIT`)
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
+	t.begun = false
+	return nil
+}
+
+// end rolls back t's transaction if it is still open and gives its
+// connection back to the pool (which closes a connection left in a
+// transaction rather than reuse it).
+func (db *DB) end(ctx context.Context, t *tx) {
+	if t.begun {
+		t.trips.Add(1)
+		if _, err := t.conn.Exec(context.WithoutCancel(ctx), `ROLLBACK`); err != nil {
+			db.log.Warn("postgres: roll back", "err", err)
+		}
+	}
+	t.conn.Release()
 }
 
 // View runs fn in a read-only REPEATABLE READ transaction: its reads see
@@ -277,16 +296,26 @@ func (db *DB) View(ctx context.Context, fn func(roomd.Tx) error) error {
 		return err
 	}
 	defer db.active.Done()
-	pt, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	t, err := db.begin(ctx, false)
 	if err != nil {
-		return wrap(err)
-	}
-	defer func() { _ = pt.Rollback(context.WithoutCancel(ctx)) }()
-	if err := fn(&tx{pg: pt}); err != nil {
 		return err
 	}
-	return wrap(pt.Commit(ctx))
+	defer db.end(ctx, t)
+	if err := fn(t); err != nil || !t.begun {
+		return err
+	}
+	return t.commit(ctx)
 }
+
+// RoundTrips returns how many round trips to the database Update and View
+// have made: a transaction sends its statements in batches (see tx), and
+// this counts batches. It does not count the statements pgx prepares the
+// first time a connection meets them, nor the pool's own.
+func (db *DB) RoundTrips() uint64 { return db.trips.Load() }
+
+// BackgroundRoundTrips is RoundTrips for the work done off the request
+// path: numbering events after commit (sequencer) and following them.
+func (db *DB) BackgroundRoundTrips() uint64 { return db.seqTrips.Load() }
 
 // SchemaVersion returns the schema version of the database.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {

@@ -3,41 +3,34 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/roomd/roomd"
 )
 
 // appendEvents writes the events of one app ($1), given as arrays in log
-// order, in one statement: it moves the app's last position ($2 = how
-// many), inserts the events after it, and moves each room's seq. The
-// upsert on app_logs locks the app's row until commit, so that the next
-// writer of the app takes its positions after these, once they are
-// committed or rolled back. The statement returns the new last position.
+// order, in one statement: it inserts them without a position, in order,
+// so that their ids follow it (the sequencer numbers them after commit in
+// id order), and moves each room's seq.
 const appendEvents = `WITH
-	cur AS (
-		INSERT INTO app_logs AS l (app, pos) VALUES ($1, $2)
-		ON CONFLICT (app) DO UPDATE SET pos = l.pos + excluded.pos
-		RETURNING l.pos
-	),
 	batch AS (
-		SELECT * FROM unnest($3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[])
+		SELECT * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[])
 			WITH ORDINALITY AS e (room, seq, type, actor, payload, at, n)
 	),
 	ins AS (
-		INSERT INTO events (app, room, seq, type, actor, payload, at, pos)
-		SELECT $1, batch.room, batch.seq, batch.type, batch.actor, batch.payload, batch.at, cur.pos - $2 + batch.n FROM batch, cur
-	),
-	seqs AS (
-		UPDATE rooms SET seq = top.seq
-		FROM (SELECT room, max(seq) AS seq FROM batch GROUP BY room) top
-		WHERE rooms.app = $1 AND rooms.id = top.room AND rooms.seq < top.seq
+		INSERT INTO events (app, room, seq, type, actor, payload, at)
+		SELECT $1, room, seq, type, actor, payload, at FROM batch ORDER BY n
 	)
-SELECT pos FROM cur`
+UPDATE rooms SET seq = top.seq
+	FROM (SELECT room, max(seq) AS seq FROM batch GROUP BY room) top
+	WHERE rooms.app = $1 AND rooms.id = top.room AND rooms.seq < top.seq`
 
-// AppendEvents writes events, one statement per app they belong to (one in
-// practice), and sets their Pos. A (room, seq) that exists already fails
-// the primary key: EINTERNAL.
+// AppendEvents queues the statements that write events, one per app they
+// belong to (one in practice); they go with the transaction's next round
+// trip. The events get their Pos from the sequencer, after commit: Pos
+// stays 0 here. A (room, seq) that exists already fails the primary key
+// (EINTERNAL), from the call that sends the statement or from Update.
 func (t *tx) AppendEvents(ctx context.Context, events []roomd.Event) error {
 	done := make([]bool, len(events))
 	for i := range events {
@@ -45,7 +38,6 @@ func (t *tx) AppendEvents(ctx context.Context, events []roomd.Event) error {
 			continue
 		}
 		app := events[i].AppID
-		var idx []int
 		var rooms, types, actors, payloads []string
 		var seqs, ats []int64
 		for j := i; j < len(events); j++ {
@@ -54,24 +46,20 @@ func (t *tx) AppendEvents(ctx context.Context, events []roomd.Event) error {
 				continue
 			}
 			done[j] = true
-			idx = append(idx, j)
 			rooms, seqs, types = append(rooms, e.RoomID), append(seqs, e.Seq), append(types, string(e.Type))
 			actors, payloads = append(actors, e.Actor), append(payloads, string(e.Payload))
 			ats = append(ats, nanos(e.Time))
 		}
-		last, err := value[int64](ctx, t, appendEvents, app, len(idx), rooms, seqs, types, actors, payloads, ats)
-		if err != nil {
-			return err
-		}
-		for k, j := range idx {
-			events[j].Pos = last - int64(len(idx)) + int64(k) + 1
+		t.later(appendEvents, app, rooms, seqs, types, actors, payloads, ats)
+		if !slices.Contains(t.apps, app) {
+			t.apps = append(t.apps, app)
 		}
 	}
 	return nil
 }
 
 // eventColumns are the columns scanEvent reads.
-const eventColumns = `room, seq, pos, type, actor, payload, at`
+const eventColumns = `room, seq, coalesce(pos, 0), type, actor, payload, at`
 
 // scanEvent scans eventColumns into an event of app.
 func scanEvent(app uint32) pgx.RowToFunc[roomd.Event] {

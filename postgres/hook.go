@@ -12,14 +12,25 @@ func (t *tx) HookCursor(ctx context.Context, app uint32, style string) (*roomd.H
 	c, _, err := first(ctx, t, func(row pgx.CollectableRow) (*roomd.HookCursor, error) {
 		c := &roomd.HookCursor{AppID: app, Style: style}
 		return c, row.Scan(&c.Pos)
-	}, `SELECT pos FROM hook_cursors WHERE app = $1 AND style = $2`, app, style)
+	}, `SELECT pos FROM hook_cursors WHERE app = $1 AND style = $2`+t.forUpdate(), app, style)
 	return c, err
 }
 
-// PutHookCursor inserts or replaces a delivery cursor.
+// forUpdate is the locking clause of a read in an Update: the row read
+// stays locked until the transaction ends, so that writers of one cursor
+// on different nodes take turns.
+func (t *tx) forUpdate() string {
+	if t.write {
+		return ` FOR UPDATE`
+	}
+	return ``
+}
+
+// PutHookCursor inserts a delivery cursor or moves it forward: two nodes
+// that start one at once keep the further.
 func (t *tx) PutHookCursor(ctx context.Context, c *roomd.HookCursor) error {
-	_, err := t.exec(ctx, `INSERT INTO hook_cursors (app, style, pos) VALUES ($1, $2, $3)
-		ON CONFLICT (app, style) DO UPDATE SET pos = excluded.pos`, c.AppID, c.Style, c.Pos)
+	_, err := t.exec(ctx, `INSERT INTO hook_cursors AS h (app, style, pos) VALUES ($1, $2, $3)
+		ON CONFLICT (app, style) DO UPDATE SET pos = greatest(h.pos, excluded.pos)`, c.AppID, c.Style, c.Pos)
 	return err
 }
 

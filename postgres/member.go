@@ -27,9 +27,14 @@ func scanMember(app uint32, room string) pgx.RowToFunc[*roomd.Member] {
 func (t *tx) Member(ctx context.Context, app uint32, room, user string) (*roomd.Member, error) {
 	m, found, err := first(ctx, t, scanMember(app, room), memberSelect+`WHERE m.app = $1 AND m.room = $2 AND m.user_id = $3`, app, room, user)
 	if err == nil && !found {
-		err = roomd.Errorf(roomd.ENOTMEMBER, "user %q is not a member of the room", user)
+		err = notMember(user)
 	}
 	return m, err
+}
+
+// notMember is the ENOTMEMBER error of a user who is not a member.
+func notMember(user string) *roomd.Error {
+	return roomd.Errorf(roomd.ENOTMEMBER, "user %q is not a member of the room", user)
 }
 
 // Members returns a page of a room's members in join order, and their number.

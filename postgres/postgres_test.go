@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -44,12 +43,7 @@ func freshSchema(tb testing.TB) string {
 	_, _ = rand.Read(b)
 	schema := "roomd_t_" + hex.EncodeToString(b)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		tb.Fatalf("connect to %s: %v", postgres.Redact(dsn), err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+	if _, err := mustConnect(tb, dsn).Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		tb.Fatalf("create schema: %v", err)
 	}
 	tb.Cleanup(func() {
@@ -64,6 +58,18 @@ func freshSchema(tb testing.TB) string {
 		}
 	})
 	return withSearchPath(tb, dsn, schema)
+}
+
+// mustConnect opens a connection to dsn, closed when the test ends.
+func mustConnect(tb testing.TB, dsn string) *pgx.Conn {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		tb.Fatalf("connect to %s: %v", postgres.Redact(dsn), err)
+	}
+	tb.Cleanup(func() { conn.Close(ctx) })
+	return conn
 }
 
 // withSearchPath returns dsn with its search_path set to schema.
@@ -257,16 +263,9 @@ func TestTransfersAcrossNodes(t *testing.T) {
 		}
 	}
 	storetest.CheckRooms(t, ctx, svcs[1], 1, "r1")
-	// Every event has its own position, gapless across both nodes.
-	var evs []roomd.Event
-	err := b.View(ctx, func(tx roomd.Tx) error {
-		var err error
-		evs, err = tx.AppEvents(ctx, 1, 0, 1<<20)
-		return err
-	})
-	if err != nil {
-		t.Fatalf("AppEvents: %v", err)
-	}
+	// Every event has its own position, gapless across both nodes, once
+	// the sequencers have numbered them all.
+	evs := mustNumbered(t, b, 1, "r1")
 	for i, e := range evs {
 		if e.Pos != int64(i+1) {
 			t.Fatalf("event %d: got Pos %d, want %d", i, e.Pos, i+1)
@@ -335,41 +334,6 @@ func TestDeadlockRetried(t *testing.T) {
 	}
 }
 
-// TestExclusive: an exclusive DB keeps a second exclusive one off its
-// schema until it closes; other schemas, and DBs that are not exclusive,
-// are not affected.
-func TestExclusive(t *testing.T) {
-	dsn := freshSchema(t)
-	mustMigrate(t, dsn)
-	ctx := context.Background()
-	open := func() (*postgres.DB, error) {
-		return postgres.Open(ctx, dsn, postgres.Options{Exclusive: true, Logger: slog.New(slog.NewTextHandler(testLog{t}, nil))})
-	}
-	first, err := open()
-	if err != nil {
-		t.Fatalf("first exclusive Open: got %v, want nil", err)
-	}
-	if _, err := open(); !errors.Is(err, postgres.ErrInUse) {
-		t.Fatalf("second exclusive Open: got %v, want ErrInUse", err)
-	}
-	other := freshSchema(t)
-	mustMigrate(t, other)
-	o, err := postgres.Open(ctx, other, postgres.Options{Exclusive: true})
-	if err != nil {
-		t.Fatalf("exclusive Open of another schema: got %v, want nil", err)
-	}
-	o.Close()
-	mustOpen(t, dsn) // not exclusive
-	if err := first.Close(); err != nil {
-		t.Fatal(err)
-	}
-	second, err := open()
-	if err != nil {
-		t.Fatalf("exclusive Open after the first closed: got %v, want nil", err)
-	}
-	second.Close()
-}
-
 // TestDeleteUserWhileAdded: a user deleted while another transaction adds
 // them to a room never keeps a membership: either the add sees the user
 // gone (ENOUSER) or the deletion removes the membership it made.
@@ -411,5 +375,35 @@ func TestDeleteUserWhileAdded(t *testing.T) {
 				t.Fatalf("round %d: the deleted user is still a member of %s", i, room)
 			}
 		}
+	}
+}
+
+// mustNumbered waits, up to 10 s, until every event of room (the app's
+// only room) is numbered, and returns the app's log.
+func mustNumbered(tb testing.TB, db *postgres.DB, app uint32, room string) []roomd.Event {
+	tb.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var evs []roomd.Event
+		var last int64
+		err := db.View(ctx, func(tx roomd.Tx) error {
+			var err error
+			if last, err = tx.LastSeq(ctx, app, room); err != nil {
+				return err
+			}
+			evs, err = tx.AppEvents(ctx, app, 0, 1<<20)
+			return err
+		})
+		if err != nil {
+			tb.Fatalf("reading the log: %v", err)
+		}
+		if int64(len(evs)) == last {
+			return evs
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("numbered events after 10 s: got %d, want %d", len(evs), last)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/roomd/roomd"
@@ -23,7 +24,7 @@ func scanRoom(app uint32) pgx.RowToFunc[*roomd.Room] {
 }
 
 // noRoom is the ENOROOM error of a room that is not live.
-func noRoom(id string) error {
+func noRoom(id string) *roomd.Error {
 	return roomd.Errorf(roomd.ENOROOM, "room %q does not exist", id)
 }
 
@@ -31,15 +32,44 @@ func noRoom(id string) error {
 // row until the transaction ends; a writer that held it before has
 // committed, and the row read is the one it left, seq included.
 func (t *tx) Room(ctx context.Context, app uint32, id string) (*roomd.Room, error) {
-	sql := `SELECT ` + roomColumns + ` FROM rooms WHERE app = $1 AND id = $2 AND NOT dismissed`
-	if t.write {
-		sql += ` FOR UPDATE`
-	}
+	sql := `SELECT ` + roomColumns + ` FROM rooms WHERE app = $1 AND id = $2 AND NOT dismissed` + t.forUpdate()
 	r, found, err := first(ctx, t, scanRoom(app), sql, app, id)
 	if err == nil && !found {
 		err = noRoom(id)
 	}
 	return r, err
+}
+
+// RoomMembers returns a live room, locked in an Update as Room does, and
+// the memberships of users in it, in one round trip: the members are read
+// by a second statement of the same batch, which runs once the lock is
+// taken and so sees what the lock's last holder committed.
+func (t *tx) RoomMembers(ctx context.Context, app uint32, id string, users []string) (*roomd.Room, map[string]*roomd.Member, error) {
+	sql := `SELECT ` + roomColumns + ` FROM rooms WHERE app = $1 AND id = $2 AND NOT dismissed` + t.forUpdate()
+	br, err := t.send(ctx, statement{sql, []any{app, id}},
+		statement{memberSelect + `WHERE m.app = $1 AND m.room = $2 AND m.user_id = ANY($3)`, []any{app, id, users}})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer br.Close()
+	rows, _ := br.Query() // an error comes out of CollectOneRow
+	r, err := pgx.CollectOneRow(rows, scanRoom(app))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil, noRoom(id)
+	}
+	if err != nil {
+		return nil, nil, t.fail(err)
+	}
+	rows, _ = br.Query()
+	ms, err := pgx.CollectRows(rows, scanMember(app, id))
+	if err != nil {
+		return nil, nil, t.fail(err)
+	}
+	out := make(map[string]*roomd.Member, len(ms))
+	for _, m := range ms {
+		out[m.UserID] = m
+	}
+	return r, out, t.fail(br.Close())
 }
 
 // Rooms returns a page of app's live rooms by id, and their number.
@@ -117,28 +147,25 @@ func (t *tx) RoomsOfUser(ctx context.Context, app uint32, user string) ([]string
 
 // SetOwner makes next the owner and old, if still a member, an ordinary
 // member, in one statement: the roles change only if next is a member, and
-// the room's owner only if it is live too.
+// the room's owner only if it is live too. The statement is queued (see
+// tx): ENOROOM and ENOTMEMBER come from the call that sends it, or from
+// Update, and the transaction does not commit.
 func (t *tx) SetOwner(ctx context.Context, app uint32, room, old, next string) error {
-	var member, live bool
-	err := t.pg.QueryRow(ctx, `WITH
-			next AS (SELECT 1 FROM members WHERE app = $1 AND room = $2 AND user_id = $4),
-			roles AS (UPDATE members SET role = CASE user_id WHEN $4 THEN $5::integer ELSE $6::integer END
-				WHERE app = $1 AND room = $2 AND user_id IN ($3, $4) AND EXISTS (SELECT 1 FROM next)),
-			room AS (UPDATE rooms SET owner = $4 WHERE app = $1 AND id = $2 AND NOT dismissed
-				AND EXISTS (SELECT 1 FROM next) RETURNING 1)
-		SELECT EXISTS (SELECT 1 FROM next), EXISTS (SELECT 1 FROM room)`,
-		app, room, old, next, int(roomd.RoleOwner), int(roomd.RoleMember)).Scan(&member, &live)
-	switch {
-	case err != nil:
-		return t.fail(err)
-	case !member:
-		// A room that is not live has no members: its error comes first.
-		if _, err := t.Room(ctx, app, room); err != nil {
-			return err
-		}
-		return roomd.Errorf(roomd.ENOTMEMBER, "user %q is not a member of the room", next)
-	case !live:
-		return noRoom(room)
-	}
+	t.later(setOwner, app, room, old, next, int(roomd.RoleOwner), int(roomd.RoleMember),
+		roomd.ENOROOM, noRoom(room).Message, roomd.ENOTMEMBER, notMember(next).Message)
 	return nil
 }
+
+// setOwner is SetOwner's statement. It refuses (roomd_fail) a room that is
+// not live, then a next owner who is not a member, so that it can be sent
+// without waiting for its answer.
+const setOwner = `WITH
+	live AS (SELECT 1 FROM rooms WHERE app = $1 AND id = $2 AND NOT dismissed),
+	next AS (SELECT 1 FROM members WHERE app = $1 AND room = $2 AND user_id = $4),
+	roles AS (UPDATE members SET role = CASE user_id WHEN $4 THEN $5::integer ELSE $6::integer END
+		WHERE app = $1 AND room = $2 AND user_id IN ($3, $4) AND EXISTS (SELECT 1 FROM next)),
+	room AS (UPDATE rooms SET owner = $4 WHERE app = $1 AND id = $2 AND NOT dismissed AND EXISTS (SELECT 1 FROM next))
+SELECT CASE
+	WHEN NOT EXISTS (SELECT 1 FROM live) THEN roomd_fail($7, $8)
+	WHEN NOT EXISTS (SELECT 1 FROM next) THEN roomd_fail($9, $10)
+END`

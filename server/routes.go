@@ -37,6 +37,9 @@ func (s *Server) fallback(routes Routes) http.Handler {
 	if routes.Webhooks != nil {
 		where = append(where, "callback delivery status at /v1/webhooks")
 	}
+	if routes.Console != nil {
+		where = append(where, "the operator console at /console/")
+	}
 	where = append(where, "health at /healthz")
 	if routes.Metrics != nil {
 		where = append(where, "metrics at /metrics")

@@ -29,6 +29,9 @@ type Routes struct {
 	// Webhooks is the callback delivery status, at "/v1/webhooks" (it
 	// authenticates the app itself and answers other methods with a 405).
 	Webhooks http.Handler
+	// Console is the operator console, under "/console/" (it answers its
+	// own paths, signs its users in and refuses what it must).
+	Console http.Handler
 }
 
 // Gateway is the real-time gateway: a handler of long-lived connections
@@ -64,6 +67,9 @@ func New(log *slog.Logger, obs Observer, routes Routes) *Server {
 	}
 	if routes.Webhooks != nil {
 		mux.Handle("/v1/webhooks", s.recovered(routes.Webhooks))
+	}
+	if routes.Console != nil {
+		mux.Handle("/console/", s.recovered(routes.Console))
 	}
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("/healthz", s.methodNotAllowed())

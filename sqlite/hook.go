@@ -56,10 +56,10 @@ func (t *tx) HookCursor(ctx context.Context, app uint32, style string) (*roomd.H
 	return c, err
 }
 
-// PutHookCursor inserts or replaces a delivery cursor.
+// PutHookCursor inserts a delivery cursor or moves it forward.
 func (t *tx) PutHookCursor(ctx context.Context, c *roomd.HookCursor) error {
 	_, err := t.exec(ctx, `INSERT INTO hook_cursors (app, style, pos) VALUES (?, ?, ?)
-		ON CONFLICT (app, style) DO UPDATE SET pos = excluded.pos`, c.AppID, c.Style, c.Pos)
+		ON CONFLICT (app, style) DO UPDATE SET pos = max(pos, excluded.pos)`, c.AppID, c.Style, c.Pos)
 	return err
 }
 

@@ -63,6 +63,27 @@ func (t *tx) forgetRoom(app uint32, id string) {
 	}
 }
 
+// RoomMembers returns a live room and the memberships of users in it: in
+// SQLite, reads cost no round trip, so it is Room and Member in turn.
+func (t *tx) RoomMembers(ctx context.Context, app uint32, id string, users []string) (*roomd.Room, map[string]*roomd.Member, error) {
+	r, err := t.Room(ctx, app, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	ms := make(map[string]*roomd.Member, len(users))
+	for _, u := range users {
+		m, err := t.Member(ctx, app, id, u)
+		if roomd.ErrorCode(err) == roomd.ENOTMEMBER {
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		ms[u] = m
+	}
+	return r, ms, nil
+}
+
 // Rooms returns a page of live rooms by id and their number.
 func (t *tx) Rooms(ctx context.Context, app uint32, offset, limit int) ([]*roomd.Room, int, error) {
 	offset, limit = page(offset, limit)

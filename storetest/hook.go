@@ -21,6 +21,7 @@ var hookTests = []test{
 	{"CompactionKeepsLastPos", testHookCompaction},
 	{"Cursors", testHookCursors},
 	{"CallbackStartsCursor", testHookCallbackCursor},
+	{"CursorNeverBack", testHookCursorNeverBack},
 	{"MembersAt", testHookMembersAt},
 }
 
@@ -34,6 +35,24 @@ func (f *fixture) appLog(app uint32) []roomd.Event {
 func (f *fixture) lastPos(app uint32) int64 {
 	f.t.Helper()
 	return read(f, func(tx roomd.Tx) (int64, error) { return tx.LastPos(f.ctx, app) })
+}
+
+// settle waits, up to 10 s, until the store has numbered app's events up
+// to position want (a store may number events after commit: see
+// roomd.Store's AppendEvents), and fails the test if it has not.
+func (f *fixture) settle(app uint32, want int64) {
+	f.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := f.lastPos(app)
+		if got >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("LastPos of app %d after 10 s: got %d, want %d (events not numbered)", app, got, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // refs returns "room/seq" of each event.
@@ -72,6 +91,8 @@ func testHookPositions(t *testing.T, f *fixture) {
 	_, _, err = f.svc.CreateRoom(f.ctx, admin, roomd.Room{AppID: otherApp, ID: "r1", Owner: "cy"}, nil)
 	wantCode(t, "CreateRoom in the other app", err, "")
 	wantCode(t, "TransferOwner", f.svc.TransferOwner(f.ctx, admin, app, "r2", "ann", "bob"), "") // r2/4
+	f.settle(app, 7)
+	f.settle(otherApp, 2)
 
 	got := f.appLog(app)
 	wantEqual(t, "AppEvents of the app", refs(got), []string{"r1/1", "r1/2", "r2/1", "r2/2", "r2/3", "r1/3", "r2/4"})
@@ -93,16 +114,25 @@ func testHookPositions(t *testing.T, f *fixture) {
 	}
 }
 
-// testHookPublished: the events published after commit carry their Pos.
+// testHookPublished: the events published after commit carry their Pos,
+// unless the store numbers them later (Pos 0), and then AppEvents has it.
 func testHookPublished(t *testing.T, f *fixture) {
 	f.register("ann", "bob")
 	f.createRoom("r1", "ann", "bob")
 	wantCode(t, "TransferOwner", f.svc.TransferOwner(f.ctx, admin, app, "r1", "bob", "ann"), "")
+	f.settle(app, 4)
 	var pos []int64
-	for _, e := range f.pub.Events() {
-		pos = append(pos, e.Pos)
+	for i, e := range f.pub.Events() {
+		if e.Pos != 0 && e.Pos != int64(i+1) {
+			t.Fatalf("published event %d (%s/%d): got pos %d, want %d or 0", i, e.RoomID, e.Seq, e.Pos, i+1)
+		}
+		pos = append(pos, int64(i+1))
 	}
-	wantEqual(t, "published positions", pos, []int64{1, 2, 3, 4})
+	var logged []int64
+	for _, e := range f.appLog(app) {
+		logged = append(logged, e.Pos)
+	}
+	wantEqual(t, "published events' positions in AppEvents", logged, pos)
 }
 
 // testHookPaging: AppEvents returns the events after a position, limited.
@@ -110,6 +140,7 @@ func testHookPaging(t *testing.T, f *fixture) {
 	f.register("ann")
 	f.createRoom("r1", "ann")
 	f.grow("r1", 8, time.Second) // positions 3-10
+	f.settle(app, 10)
 	page := read(f, func(tx roomd.Tx) ([]roomd.Event, error) { return tx.AppEvents(f.ctx, app, 4, 3) })
 	var pos []int64
 	for _, e := range page {
@@ -147,6 +178,7 @@ func testHookConcurrent(t *testing.T, f *fixture) {
 		})
 	}
 	wg.Wait()
+	f.settle(app, rooms*(3+writes))
 	got := f.appLog(app)
 	if want := rooms * (3 + writes); len(got) != want {
 		t.Fatalf("AppEvents: got %d events, want %d", len(got), want)
@@ -165,9 +197,10 @@ func testHookConcurrent(t *testing.T, f *fixture) {
 // lowers LastPos, and new events continue after it.
 func testHookCompaction(t *testing.T, f *fixture) {
 	f.register("ann")
-	f.createRoom("r1", "ann")                                       // positions 1-2
-	f.createRoom("r2", "ann")                                       // 3-4
-	f.grow("r1", 3, time.Hour)                                      // 5-7
+	f.createRoom("r1", "ann")  // positions 1-2
+	f.createRoom("r2", "ann")  // 3-4
+	f.grow("r1", 3, time.Hour) // 5-7
+	f.settle(app, 7)
 	f.compact(roomd.Retention{MinEvents: 1}, f.clock.Now(), 100, 5) // r1 keeps 7, r2 keeps 4
 	var pos []int64
 	for _, e := range f.appLog(app) {
@@ -178,6 +211,7 @@ func testHookCompaction(t *testing.T, f *fixture) {
 		t.Fatalf("LastPos after compaction: got %d, want 7", got)
 	}
 	f.grow("r2", 1, time.Second)
+	f.settle(app, 8)
 	if got := f.appLog(app); got[len(got)-1].Pos != 8 {
 		t.Fatalf("next position: got %d, want 8", got[len(got)-1].Pos)
 	}
@@ -199,11 +233,13 @@ func testHookCursors(t *testing.T, f *fixture) {
 	if c := cursor(app, roomd.HookZEGO); c != nil {
 		t.Fatalf("HookCursor before StartHook: got %+v, want nil", c)
 	}
+	f.settle(app, 2)
 	c, err := f.svc.StartHook(f.ctx, app, roomd.HookZEGO)
 	if err != nil || *c != (roomd.HookCursor{AppID: app, Style: roomd.HookZEGO, Pos: 2}) {
 		t.Fatalf("StartHook: got %+v, %v; want pos 2", c, err)
 	}
 	f.grow("r1", 3, time.Second) // 3-5
+	f.settle(app, 5)
 	if c, err := f.svc.StartHook(f.ctx, app, roomd.HookZEGO); err != nil || c.Pos != 2 {
 		t.Fatalf("StartHook again: got %+v, %v; want the cursor kept at 2", c, err)
 	}
@@ -240,6 +276,7 @@ func testHookCursors(t *testing.T, f *fixture) {
 func testHookCallbackCursor(t *testing.T, f *fixture) {
 	f.register("ann")
 	f.createRoom("r1", "ann") // 1-2
+	f.settle(app, 2)
 	put := func(url string) {
 		t.Helper()
 		wantCode(t, "PutCallback", f.svc.PutCallback(f.ctx, roomd.Callback{AppID: app, URL: url}), "")
@@ -260,6 +297,7 @@ func testHookCallbackCursor(t *testing.T, f *fixture) {
 		t.Fatalf("cursor after the first PutCallback: got %d, want 2", got)
 	}
 	f.grow("r1", 2, time.Second) // 3-4
+	f.settle(app, 4)
 	put("http://127.0.0.1:9/b")
 	if got := pos(); got != 2 {
 		t.Fatalf("cursor after a new PutCallback: got %d, want 2 (kept)", got)
@@ -271,6 +309,40 @@ func testHookCallbackCursor(t *testing.T, f *fixture) {
 	put("http://127.0.0.1:9/c")
 	if got := pos(); got != 4 {
 		t.Fatalf("cursor after PutCallback again: got %d, want 4", got)
+	}
+}
+
+// testHookCursorNeverBack: PutHookCursor moves a cursor forward only, so
+// that writers that raced (two nodes) cannot move it back; a deleted one
+// starts anew.
+func testHookCursorNeverBack(t *testing.T, f *fixture) {
+	put := func(pos int64) {
+		t.Helper()
+		f.update(func(tx roomd.Tx) error {
+			return tx.PutHookCursor(f.ctx, &roomd.HookCursor{AppID: app, Style: roomd.HookZEGO, Pos: pos})
+		})
+	}
+	get := func() int64 {
+		t.Helper()
+		c := read(f, func(tx roomd.Tx) (*roomd.HookCursor, error) { return tx.HookCursor(f.ctx, app, roomd.HookZEGO) })
+		if c == nil {
+			return -1
+		}
+		return c.Pos
+	}
+	put(5)
+	put(3)
+	if got := get(); got != 5 {
+		t.Fatalf("cursor after PutHookCursor 5 then 3: got %d, want 5", got)
+	}
+	put(8)
+	if got := get(); got != 8 {
+		t.Fatalf("cursor after PutHookCursor 8: got %d, want 8", got)
+	}
+	f.update(func(tx roomd.Tx) error { return tx.DeleteHookCursor(f.ctx, app, roomd.HookZEGO) })
+	put(2)
+	if got := get(); got != 2 {
+		t.Fatalf("cursor put after a delete: got %d, want 2", got)
 	}
 }
 

@@ -8,7 +8,10 @@
 // the ownership invariants under concurrent random operations, the
 // replay refusal of signature nonces, what callbacks are delivered from
 // (each app's log in commit order, delivery cursors, past members), and
-// mutes, whose expiry is read against the clock (mute.go).
+// mutes, whose expiry is read against the clock (mute.go), and the
+// console's searches and pages by key (search.go). Each subtest gets a
+// fresh store from open, and may open a second one with it: the Dump
+// group (dump.go) moves a whole store into another with Export and Import.
 //
 // It also holds the harness every package's tests share (harness.go): the
 // fake Clock and the checker of the room invariants (Invariants,
@@ -60,6 +63,8 @@ func Run(t *testing.T, open func(tb testing.TB) roomd.Store) {
 		{"Mutes", muteTests},
 		{"Seats", seatTests},
 		{"Users", userTests},
+		{"Dump", dumpTests},
+		{"Search", searchTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -78,27 +83,31 @@ type fixture struct {
 	store roomd.Store
 	svc   *roomd.Service
 	clock *Clock
-	pub   *recorder
+	pub   *Recorder
+	// open makes another fresh store, as the suite's subtests get: a test
+	// that moves data between stores (dump.go) opens its second with it.
+	open func(tb testing.TB) roomd.Store
 }
 
 func newFixture(t *testing.T, open func(tb testing.TB) roomd.Store) *fixture {
 	t.Helper()
-	f := &fixture{t: t, ctx: context.Background(), store: open(t), clock: NewClock(t0)}
-	f.pub = &recorder{}
+	f := &fixture{t: t, ctx: context.Background(), store: open(t), clock: NewClock(t0), open: open}
+	f.pub = &Recorder{}
 	f.svc = roomd.NewService(f.store, f.pub, f.clock.Now)
 	return f
 }
 
-// recorder is a roomd.Publisher that keeps every event it receives; check,
-// when set, is called on each batch first.
-type recorder struct {
+// Recorder is a roomd.Publisher that keeps every event it receives; for
+// tests of anything that publishes.
+type Recorder struct {
 	mu     sync.Mutex
 	events []roomd.Event
-	check  func(events []roomd.Event)
+	// check, when set, is called on each batch first.
+	check func(events []roomd.Event)
 }
 
 // Publish records events.
-func (r *recorder) Publish(_ context.Context, events []roomd.Event) {
+func (r *Recorder) Publish(_ context.Context, events []roomd.Event) {
 	if r.check != nil {
 		r.check(events)
 	}
@@ -108,7 +117,7 @@ func (r *recorder) Publish(_ context.Context, events []roomd.Event) {
 }
 
 // Events returns a copy of the events received so far.
-func (r *recorder) Events() []roomd.Event {
+func (r *Recorder) Events() []roomd.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.events)

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -28,6 +30,7 @@ var txTests = []test{
 	{"SetOwnerNotMember", testSetOwnerNotMember},
 	{"MemberRoundTrip", testMemberRoundTrip},
 	{"MemberAbsent", testMemberAbsent},
+	{"RoomMembers", testRoomMembers},
 	{"Members", testMembers},
 	{"DeleteMember", testDeleteMember},
 	{"Successor", testSuccessor},
@@ -392,6 +395,37 @@ func testMemberAbsent(t *testing.T, f *fixture) {
 		err := f.txErr(func(tx roomd.Tx) error { _, err := tx.Member(f.ctx, app, c.room, c.user); return err })
 		wantCode(t, "Member("+c.room+", "+c.user+")", err, roomd.ENOTMEMBER)
 	}
+}
+
+// testRoomMembers: RoomMembers returns the room, as Room does, and the
+// memberships of the users asked about who are members, as Member does;
+// in an Update as in a View; ENOROOM for a room that is not live.
+func testRoomMembers(t *testing.T, f *fixture) {
+	f.register("ann", "bob", "cy")
+	f.createRoom("r1", "ann", "bob")
+	wantRoom := read(f, func(tx roomd.Tx) (*roomd.Room, error) { return tx.Room(f.ctx, app, "r1") })
+	wantBob := f.member("r1", "bob")
+	for _, write := range []bool{false, true} {
+		var room *roomd.Room
+		var ms map[string]*roomd.Member
+		do := func(tx roomd.Tx) error {
+			var err error
+			room, ms, err = tx.RoomMembers(f.ctx, app, "r1", []string{"bob", "cy", "zed"})
+			return err
+		}
+		if write {
+			f.update(do)
+		} else {
+			f.view(do)
+		}
+		wantEqual(t, fmt.Sprintf("RoomMembers' room (write %v)", write), room, wantRoom)
+		if len(ms) != 1 || ms["bob"] == nil {
+			t.Fatalf("RoomMembers' members (write %v): got %v, want bob alone", write, slices.Sorted(maps.Keys(ms)))
+		}
+		wantEqual(t, fmt.Sprintf("RoomMembers' bob (write %v)", write), ms["bob"], wantBob)
+	}
+	err := f.txErr(func(tx roomd.Tx) error { _, _, err := tx.RoomMembers(f.ctx, app, "gone", []string{"ann"}); return err })
+	wantCode(t, "RoomMembers of a missing room", err, roomd.ENOROOM)
 }
 
 // putMembers adds members to room r1 joined at t0 plus the given offsets.

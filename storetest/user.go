@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -104,7 +105,15 @@ func testJoinedRooms(t *testing.T, f *fixture) {
 // onlineSet is a roomd.Presence holding who is online.
 type onlineSet map[uint32]map[string]bool
 
-func (s onlineSet) Online(app uint32, user string) bool { return s[app][user] }
+func (s onlineSet) Online(_ context.Context, app uint32, users []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, u := range users {
+		if s[app][u] {
+			out[u] = true
+		}
+	}
+	return out, nil
+}
 
 func testOnlineStates(t *testing.T, f *fixture) {
 	f.register("ann", "bob")

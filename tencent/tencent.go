@@ -33,6 +33,10 @@ type Options struct {
 	// deleted its callback configuration (room_config), so that callback
 	// delivery can look at it at once.
 	CallbackChanged func(app uint32)
+	// Limiter applies the per-command call-rate limits; nil = one kept in
+	// this process (wire.Limiters). Nodes sharing a database pass one
+	// that shares the limits (postgres.Limiter).
+	Limiter roomd.Limiter
 }
 
 // handler serves the dialect.
@@ -44,7 +48,7 @@ type handler struct {
 	// callbackChanged is Options.CallbackChanged, never nil.
 	callbackChanged func(app uint32)
 	sigs            *sigCache
-	limits          *wire.Limiters
+	limits          roomd.Limiter
 	routes          map[string]*route // by "service/command"
 	seq             atomic.Uint64
 }
@@ -58,11 +62,14 @@ func NewHandler(svc *roomd.Service, apps roomd.AppDirectory, opts Options) http.
 		log:             opts.Logger,
 		callbackChanged: opts.CallbackChanged,
 		sigs:            newSigCache(defaultSigCacheSize),
-		limits:          wire.NewLimiters(),
+		limits:          opts.Limiter,
 		routes:          routeIndex(),
 	}
 	if h.callbackChanged == nil {
 		h.callbackChanged = func(uint32) {}
+	}
+	if h.limits == nil {
+		h.limits = wire.NewLimiters()
 	}
 	if h.clock == nil {
 		h.clock = time.Now

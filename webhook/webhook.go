@@ -54,6 +54,16 @@ type Options struct {
 	Listener net.Addr
 	// UserAgent is sent with every callback; "" means "roomd".
 	UserAgent string
+	// Leaser, when set, makes an app's deliveries the job of one node at a
+	// time (several roomd nodes on one store): the Dispatcher delivers an
+	// app's callbacks only while it holds the lease "webhooks/APP" as
+	// Node, renewed every third of LeaseTTL (0 means 6 s). A node that
+	// dies loses it within LeaseTTL, and another takes over within a
+	// third more. Set CursorEvery to 1 with it, so that the new holder
+	// posts again at most the callback that was in flight.
+	Leaser   roomd.Leaser
+	Node     string
+	LeaseTTL time.Duration
 	// CursorEvery is how many events at most a worker gets past (delivered,
 	// skipped or expired) before it persists its cursor; 0 means 100. The
 	// cursor is also persisted whenever the worker has nothing more ready
@@ -94,6 +104,9 @@ func (o Options) withDefaults() Options {
 	if o.CursorEvery <= 0 {
 		o.CursorEvery = 100
 	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = leaseTTL
+	}
 	return o
 }
 
@@ -107,6 +120,8 @@ type Dispatcher struct {
 	client  *http.Client
 	workers []*worker            // apps × hooks, in the order given to New
 	byApp   map[uint32][]*worker // the workers of each app, in hook order
+	leases  map[uint32]*appLease // with a Leaser: the lease on each app
+	epoch   time.Time            // the origin of sinceEpoch
 
 	mu      sync.Mutex
 	started bool // Start or Close was called
@@ -120,7 +135,7 @@ type Dispatcher struct {
 // Start.
 func New(svc *roomd.Service, apps []uint32, hooks []roomd.Hook, opts Options) *Dispatcher {
 	opts = opts.withDefaults()
-	d := &Dispatcher{svc: svc, opts: opts, hooks: hooks, byApp: map[uint32][]*worker{}}
+	d := &Dispatcher{svc: svc, opts: opts, hooks: hooks, byApp: map[uint32][]*worker{}, leases: map[uint32]*appLease{}, epoch: time.Now()}
 	seen := map[string]bool{}
 	for _, h := range hooks {
 		if seen[h.Style()] {
@@ -136,6 +151,9 @@ func New(svc *roomd.Service, apps []uint32, hooks []roomd.Hook, opts Options) *D
 			w := newWorker(d, app, h)
 			d.workers = append(d.workers, w)
 			d.byApp[app] = append(d.byApp[app], w)
+		}
+		if opts.Leaser != nil {
+			d.leases[app] = &appLease{app: app, name: leaseName(app)}
 		}
 	}
 	d.client = newClient(opts.Listener, len(d.workers))
@@ -155,6 +173,9 @@ func (d *Dispatcher) Start(ctx context.Context) {
 	for _, w := range d.workers {
 		d.wg.Go(func() { w.run(ctx) })
 	}
+	for _, l := range d.leases {
+		d.wg.Go(func() { d.keep(ctx, l) })
+	}
 }
 
 // Close stops the workers, aborting the requests in flight, and returns
@@ -168,6 +189,9 @@ func (d *Dispatcher) Close() {
 	}
 	d.mu.Unlock()
 	d.wg.Wait()
+	if d.opts.Leaser != nil {
+		d.release()
+	}
 	d.client.CloseIdleConnections()
 }
 

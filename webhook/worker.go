@@ -90,6 +90,12 @@ func (w *worker) sleep(ctx context.Context, d time.Duration, wake chan struct{})
 // go on at once, a back-off after a failure, the poll interval when the
 // app has no target.
 func (w *worker) round(ctx context.Context) (wait time.Duration, idle bool) {
+	if !w.d.holding(w.app) {
+		// Another node delivers: the lease keeper wakes us (reload) when
+		// this one takes over.
+		w.head.Store(0)
+		return w.d.opts.LeaseTTL / 3, false
+	}
 	target, err := w.hook.Target(ctx, w.app)
 	if err != nil {
 		return w.storeFailed(ctx, "reading the callback target", err), false
@@ -120,6 +126,9 @@ func (w *worker) round(ctx context.Context) (wait time.Duration, idle bool) {
 		if ev.Pos > pos+1 {
 			w.expire(pos+1, ev.Pos-1)
 			pos = ev.Pos - 1
+		}
+		if !w.d.holding(w.app) {
+			return 0, false // the lease lapsed: the next round waits
 		}
 		if wait, ok := w.deliver(ctx, target, ev); !ok {
 			return wait, false

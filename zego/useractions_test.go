@@ -284,10 +284,16 @@ type presence struct {
 	online map[string]bool
 }
 
-func (p *presence) Online(app uint32, user string) bool {
+func (p *presence) Online(_ context.Context, app uint32, users []string) (map[string]bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return app == appOpen && p.online[user]
+	out := map[string]bool{}
+	for _, u := range users {
+		if app == appOpen && p.online[u] {
+			out[u] = true
+		}
+	}
+	return out, nil
 }
 
 // onlineStates is QueryUserOnlineState's answer.

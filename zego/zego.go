@@ -32,6 +32,10 @@ type Options struct {
 	// Presence tells QueryUserOnlineState who is online (the gateway's
 	// Hub); nil = nobody is.
 	Presence roomd.Presence
+	// Limiter applies the app-level and group-level call-rate limits;
+	// nil = one kept in this process (wire.Limiters). Nodes sharing a
+	// database pass one that shares the limits (postgres.Limiter).
+	Limiter roomd.Limiter
 }
 
 // handler serves the dialect.
@@ -40,7 +44,7 @@ type handler struct {
 	apps   roomd.AppDirectory
 	clock  roomd.Clock
 	log    *slog.Logger
-	limits *wire.Limiters
+	limits roomd.Limiter
 	online roomd.Presence
 }
 
@@ -48,12 +52,15 @@ type handler struct {
 // "/"). Any HTTP method is answered; a request on another path is answered
 // with the envelope and Code 100000000 (wrong endpoint). See docs/zego.md.
 func NewHandler(svc *roomd.Service, apps roomd.AppDirectory, opts Options) http.Handler {
-	h := &handler{svc: svc, apps: apps, clock: opts.Clock, log: opts.Logger, limits: wire.NewLimiters(), online: opts.Presence}
+	h := &handler{svc: svc, apps: apps, clock: opts.Clock, log: opts.Logger, limits: opts.Limiter, online: opts.Presence}
 	if h.clock == nil {
 		h.clock = time.Now
 	}
 	if h.log == nil {
 		h.log = slog.Default()
+	}
+	if h.limits == nil {
+		h.limits = wire.NewLimiters()
 	}
 	return h
 }

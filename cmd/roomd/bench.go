@@ -38,6 +38,14 @@ type benchConfig struct {
 	duration time.Duration
 	warmup   time.Duration
 	store    string // a PostgreSQL DSN for the in-process server; "" for SQLite
+	nodes    int    // in-process nodes on the store (more than 1 only on PostgreSQL)
+	// targets are the nodes' base URLs, target the first: groups are dealt
+	// out to them.
+	targets []string
+	// trips and backgroundTrips, for in-process nodes on PostgreSQL, count
+	// the store's round trips to the database on the request path and off
+	// it (postgres.DB.RoundTrips, BackgroundRoundTrips).
+	trips, backgroundTrips func() uint64
 }
 
 const benchUsage = `usage: roomd bench [flags]
@@ -68,9 +76,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "measured time of each phase")
 	fs.DurationVar(&c.warmup, "warmup", time.Second, "unmeasured time before each phase")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server included when in-process) to `file`")
+	fs.IntVar(&c.nodes, "nodes", 1, "in-process roomd nodes sharing the --store (PostgreSQL only when more than 1), each group's calls going to one")
 	fs.StringVar(&c.store, "store", "", "store of the in-process server: empty for a fresh SQLite file, or the postgres:// `URL` of an empty database or schema (migrated first; the data stay)")
 	if err := parseFlags(fs, benchUsage, args, stdout, stderr); err != nil {
 		return err
+	}
+	if c.nodes < 1 || c.nodes > 8 || (c.nodes > 1 && (c.store == "" || *target != "")) {
+		return usagef("bench: --nodes must be 1 to 8, and above 1 needs --store postgres://... without --target")
 	}
 	if c.clients < 1 || c.groups < c.clients || c.members < 2 || c.duration <= 0 || c.duration > time.Hour {
 		return usagef("bench: need clients ≥ 1, groups ≥ clients, members ≥ 2, 0 < duration ≤ 1h")
@@ -89,13 +101,18 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	c.target, c.app, c.secret, c.admin = strings.TrimRight(*target, "/"), uint32(*app), *secret, *admin
 	where := c.target
 	if c.target == "" {
-		stop, n, err := startBenchServer(ctx, &c)
+		stop, nodes, err := startBenchServer(ctx, &c)
 		if err != nil {
 			return err
 		}
 		defer stop()
 		defer func() {
-			commits, updates, sync := n.metrics.Commits()
+			var commits, updates uint64
+			var sync time.Duration
+			for _, n := range nodes {
+				c, u, s := n.metrics.Commits()
+				commits, updates, sync = commits+c, updates+u, sync+s
+			}
 			if commits > 0 {
 				fmt.Fprintf(stdout, "store: %d commits, %.1f updates per commit on average (group commit), COMMIT with sync %s on average\n",
 					commits, float64(updates)/float64(commits), (sync / time.Duration(commits)).Round(time.Microsecond))
@@ -103,17 +120,20 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}()
 		where = "in-process " + c.target + " (SQLite, WAL, synchronous=FULL)"
 		if c.store != "" {
-			where = "in-process " + c.target + " (" + postgres.Redact(c.store) + ")"
+			where = fmt.Sprintf("%d in-process node(s) %s (%s)", c.nodes, strings.Join(c.targets, " "), postgres.Redact(c.store))
 		}
 	} else if c.app == 0 || c.secret == "" {
 		return usagef("bench: --target needs --app and --secret")
+	} else {
+		c.targets = []string{c.target}
 	}
 	return bench(ctx, &c, where, stdout)
 }
 
-// startBenchServer starts a node on a loopback port over a fresh SQLite file
-// in a temporary directory, with an app whose rate limits are off.
-func startBenchServer(ctx context.Context, c *benchConfig) (stop func(), n *node, err error) {
+// startBenchServer starts c.nodes nodes on loopback ports over a fresh
+// SQLite file in a temporary directory, or over c.store, with an app whose
+// rate limits are off.
+func startBenchServer(ctx context.Context, c *benchConfig) (stop func(), nodes []*node, err error) {
 	dir, err := os.MkdirTemp("", "roomd-bench-*")
 	if err != nil {
 		return nil, nil, err
@@ -131,29 +151,62 @@ func startBenchServer(ctx context.Context, c *benchConfig) (stop func(), n *node
 		}
 		cfg.Store = c.store
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, nil, err
-	}
-	// Request log lines are formatted as in production but discarded.
-	n, err = build(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), ln.Addr())
-	if err != nil {
-		ln.Close()
-		os.RemoveAll(dir)
-		return nil, nil, err
-	}
-	c.target = "http://" + ln.Addr().String()
 	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { _ = n.server.Serve(sctx, ln); close(done) }()
-	return func() { cancel(); <-done; n.close(); os.RemoveAll(dir) }, n, nil
+	var stops []func()
+	stop = func() {
+		cancel()
+		for _, s := range slices.Backward(stops) {
+			s()
+		}
+		os.RemoveAll(dir)
+	}
+	var trips, background []func() uint64
+	for range c.nodes {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			stop()
+			return nil, nil, err
+		}
+		// Request log lines are formatted as in production but discarded.
+		n, err := build(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), ln.Addr())
+		if err != nil {
+			ln.Close()
+			stop()
+			return nil, nil, err
+		}
+		done := make(chan struct{})
+		go func() { _ = n.server.Serve(sctx, ln); close(done) }()
+		stopShared := n.startShared(sctx)
+		stops = append(stops, func() { <-done; stopShared(); n.close() })
+		if pg, ok := n.store.(*postgres.DB); ok {
+			trips = append(trips, pg.RoundTrips)
+			background = append(background, pg.BackgroundRoundTrips)
+		}
+		nodes = append(nodes, n)
+		c.targets = append(c.targets, "http://"+ln.Addr().String())
+	}
+	c.target = c.targets[0]
+	if len(trips) > 0 {
+		c.trips, c.backgroundTrips = sum(trips), sum(background)
+	}
+	return stop, nodes, nil
+}
+
+// sum returns a counter that adds up counters.
+func sum(counters []func() uint64) func() uint64 {
+	return func() (n uint64) {
+		for _, c := range counters {
+			n += c()
+		}
+		return n
+	}
 }
 
 // benchGroup is a group one client owns for the whole run, so that the
 // client always knows the current owner and every transfer really moves it.
 type benchGroup struct {
 	id      string
+	base    string // the node the group's calls go to
 	owner   int
 	members []string
 }
@@ -197,12 +250,20 @@ func bench(ctx context.Context, c *benchConfig, where string, out io.Writer) err
 	var ceiling float64
 	for i, p := range phases {
 		drive(ctx, c.clients, c.warmup, p.do)
+		var trips0, bg0 uint64
+		if c.trips != nil {
+			trips0, bg0 = c.trips(), c.backgroundTrips()
+		}
 		r := drive(ctx, c.clients, c.duration, p.do)
 		if i == 0 {
 			ceiling = r.rate()
 			fmt.Fprintf(out, "%-28s %9.0f req/s        p50 %-8s p99 %-8s errors %d\n", p.name, r.rate(), r.pct(50), r.pct(99), r.errors)
 		} else {
 			fmt.Fprintf(out, "%-28s %9.0f calls/s      p50 %-8s p99 %-8s errors %d  ratio %.2f\n", p.name, r.rate(), r.pct(50), r.pct(99), r.errors, r.rate()/ceiling)
+		}
+		if c.trips != nil && r.ok > 0 {
+			fmt.Fprintf(out, "  PostgreSQL round trips per call: %.2f on the request path, %.2f in the background (numbering, following)\n",
+				float64(c.trips()-trips0)/float64(r.ok), float64(c.backgroundTrips()-bg0)/float64(r.ok))
 		}
 		if r.firstErr != nil {
 			fmt.Fprintf(out, "  first error: %v\n", r.firstErr)
@@ -322,8 +383,8 @@ func (b *benchClient) healthz(ctx context.Context) error {
 }
 
 // zego calls a ZEGO action: GET with query params, or POST with body.
-func (b *benchClient) zego(ctx context.Context, action string, params map[string]string, body any) error {
-	req, err := zego.NewRequest(ctx, b.c.target, b.c.app, b.c.secret, action, params, body, time.Now())
+func (b *benchClient) zego(ctx context.Context, base, action string, params map[string]string, body any) error {
+	req, err := zego.NewRequest(ctx, base, b.c.app, b.c.secret, action, params, body, time.Now())
 	if err != nil {
 		return err
 	}
@@ -355,7 +416,7 @@ func (b *benchClient) do(req *http.Request, v any) error {
 
 func (b *benchClient) zegoTransfer(ctx context.Context, g *benchGroup) error {
 	n := g.next()
-	err := b.zego(ctx, "TransferGroupOwner", map[string]string{
+	err := b.zego(ctx, g.base, "TransferGroupOwner", map[string]string{
 		"FromUserId": g.members[g.owner], "GroupId": g.id, "NewOwner": g.members[n],
 	}, nil)
 	if err == nil {
@@ -367,12 +428,12 @@ func (b *benchClient) zegoTransfer(ctx context.Context, g *benchGroup) error {
 // zegoQuery reads a group's info (a read-only action: its only write is the
 // request's SignatureNonce).
 func (b *benchClient) zegoQuery(ctx context.Context, g *benchGroup) error {
-	return b.zego(ctx, "QueryGroupInfo", nil, map[string]string{"FromUserId": g.members[g.owner], "GroupId": g.id})
+	return b.zego(ctx, g.base, "QueryGroupInfo", nil, map[string]string{"FromUserId": g.members[g.owner], "GroupId": g.id})
 }
 
 func (b *benchClient) tencentTransfer(ctx context.Context, sig string, g *benchGroup) error {
 	n := g.next()
-	err := b.tencent(ctx, sig, "change_room_owner",
+	err := b.tencent(ctx, g.base, sig, "change_room_owner",
 		map[string]string{"RoomId": g.id, "From_Account": g.members[g.owner], "NewOwner_Account": g.members[n]})
 	if err == nil {
 		g.owner = n
@@ -382,12 +443,12 @@ func (b *benchClient) tencentTransfer(ctx context.Context, sig string, g *benchG
 
 // tencentQuery reads a room's info.
 func (b *benchClient) tencentQuery(ctx context.Context, sig string, g *benchGroup) error {
-	return b.tencent(ctx, sig, "get_room_info", map[string]string{"RoomId": g.id})
+	return b.tencent(ctx, g.base, sig, "get_room_info", map[string]string{"RoomId": g.id})
 }
 
 // tencent calls a Tencent command as the app's admin.
-func (b *benchClient) tencent(ctx context.Context, sig, command string, body any) error {
-	req, err := tencent.NewRequest(ctx, b.c.target, b.c.app, b.c.admin, sig, command, body, mrand.Uint32())
+func (b *benchClient) tencent(ctx context.Context, base, sig, command string, body any) error {
+	req, err := tencent.NewRequest(ctx, base, b.c.app, b.c.admin, sig, command, body, mrand.Uint32())
 	if err != nil {
 		return err
 	}
@@ -411,7 +472,8 @@ func (b *benchClient) seed(ctx context.Context) ([]*benchGroup, error) {
 	groups := make([]*benchGroup, b.c.groups)
 	var users []string
 	for g := range groups {
-		bg := &benchGroup{id: fmt.Sprintf("%s-g%d", run, g)}
+		// Groups are dealt out to the nodes: each group's calls go to one.
+		bg := &benchGroup{id: fmt.Sprintf("%s-g%d", run, g), base: b.c.targets[g%len(b.c.targets)]}
 		for m := range b.c.members {
 			bg.members = append(bg.members, fmt.Sprintf("%s-g%d-m%d", run, g, m))
 		}
@@ -422,7 +484,7 @@ func (b *benchClient) seed(ctx context.Context) ([]*benchGroup, error) {
 		return nil, err
 	}
 	for _, g := range groups {
-		if err := b.zego(ctx, "CreateGroup", nil, map[string]any{
+		if err := b.zego(ctx, b.c.target, "CreateGroup", nil, map[string]any{
 			"GroupId": g.id, "GroupName": g.id, "GroupOwner": g.members[0], "UserId": g.members[1:],
 		}); err != nil {
 			return nil, err
@@ -446,7 +508,7 @@ func (b *benchClient) register(ctx context.Context, ids []string) error {
 		for i, id := range chunk {
 			users[i] = map[string]string{"UserId": id, "UserName": id}
 		}
-		if err := b.zego(ctx, "UserRegister", nil, map[string]any{"UserInfo": users}); err != nil {
+		if err := b.zego(ctx, b.c.target, "UserRegister", nil, map[string]any{"UserInfo": users}); err != nil {
 			return err
 		}
 	}

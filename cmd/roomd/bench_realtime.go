@@ -144,7 +144,7 @@ func benchRealtime(ctx context.Context, c *rtConfig, out io.Writer) (err error) 
 	}
 	hc := newBenchHTTPClient(c.clients)
 	defer hc.CloseIdleConnections()
-	bc := &benchConfig{target: srv.target, app: srv.app, secret: srv.secret, admin: rtAdmin, groups: c.rooms, members: c.perRoom}
+	bc := &benchConfig{target: srv.target, targets: []string{srv.target}, app: srv.app, secret: srv.secret, admin: rtAdmin, groups: c.rooms, members: c.perRoom}
 	rb := &rtBench{c: c, b: &benchClient{c: bc, hc: hc}, srv: srv, out: out}
 	if rb.wsURL, err = connectURL(srv.target); err != nil {
 		return err
@@ -224,7 +224,7 @@ func crowdMembers(g *benchGroup) []string {
 // CreateGroup, then InviteUsersIntoGroup, 100 users a call (ZEGO's limits).
 func (rb *rtBench) seedCrowd(ctx context.Context, n int) (*benchGroup, error) {
 	run := newRunTag()
-	g := &benchGroup{id: run + "-crowd", members: make([]string, n)}
+	g := &benchGroup{id: run + "-crowd", base: rb.b.c.target, members: make([]string, n)}
 	for i := range g.members {
 		g.members[i] = fmt.Sprintf("%s-c%d", run, i)
 	}
@@ -232,13 +232,13 @@ func (rb *rtBench) seedCrowd(ctx context.Context, n int) (*benchGroup, error) {
 		return nil, err
 	}
 	first := min(n, 100)
-	if err := rb.b.zego(ctx, "CreateGroup", nil, map[string]any{
+	if err := rb.b.zego(ctx, rb.b.c.target, "CreateGroup", nil, map[string]any{
 		"GroupId": g.id, "GroupName": g.id, "GroupOwner": g.members[0], "UserId": g.members[1:first],
 	}); err != nil {
 		return nil, err
 	}
 	for chunk := range slices.Chunk(g.members[first:], 100) {
-		if err := rb.b.zego(ctx, "InviteUsersIntoGroup", nil, map[string]any{
+		if err := rb.b.zego(ctx, rb.b.c.target, "InviteUsersIntoGroup", nil, map[string]any{
 			"FromUserId": g.members[0], "GroupId": g.id, "UserIds": chunk,
 		}); err != nil {
 			return nil, err

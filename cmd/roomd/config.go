@@ -37,6 +37,9 @@ type Config struct {
 	LogLevel  string          `yaml:"log_level"`
 	Apps      []AppConfig     `yaml:"apps"`
 	Retention RetentionConfig `yaml:"retention"`
+	// Console turns the operator console off or sets its password
+	// (console.go).
+	Console ConsoleConfig `yaml:"console"`
 }
 
 // RetentionConfig is how long the event log keeps events (roomd.Retention);
@@ -168,6 +171,9 @@ func (c *Config) check() (roomd.Apps, storeSetting, error) {
 		return nil, st, err
 	}
 	if err := c.Retention.check(); err != nil {
+		return nil, st, err
+	}
+	if err := c.Console.check(); err != nil {
 		return nil, st, err
 	}
 	apps, err := c.apps()

@@ -148,10 +148,13 @@ func sortedKeys(m map[string]bool) []string { return slices.Sorted(maps.Keys(m))
 type crashWorker struct {
 	n       int
 	model   *crashModel
-	next    int            // number of the next new user
-	pending *crashOp       // the op whose request failed when roomd died
-	acked   map[string]int // acknowledged ops by kind
-	failure string         // an op refused or failed while roomd was up
+	next    int             // number of the next new user
+	keep    map[string]bool // members never kicked nor made owner (watchers); nil for none
+	turn    int             // how many requests it has sent: the next goes to base turn mod len(bases)
+	pending *crashOp        // the op whose request failed when roomd died
+	acked   map[string]int  // acknowledged ops by kind
+	byBase  map[string]int  // acknowledged ops by the base URL that answered them
+	failure string          // an op refused or failed while roomd was up
 }
 
 func (w *crashWorker) user(i int) string { return fmt.Sprintf("w%d-u%d", w.n, i) }
@@ -159,12 +162,13 @@ func (w *crashWorker) user(i int) string { return fmt.Sprintf("w%d-u%d", w.n, i)
 // pick chooses a random op that, if done, changes the model: a transfer to
 // a member, an invitation of registered non-members, a kick of members other
 // than the owner (leaving at least two), or a registration of new users.
+// The members w keeps are neither kicked nor made owner.
 func (w *crashWorker) pick(r *rand.Rand) crashOp {
 	ri := r.IntN(len(w.model.rooms))
 	room := w.model.rooms[ri]
 	var others, outside []string
 	for _, u := range sortedKeys(room.members) {
-		if u != room.owner {
+		if u != room.owner && !w.keep[u] {
 			others = append(others, u)
 		}
 	}
@@ -246,22 +250,29 @@ func (w *crashWorker) send(tb testing.TB, base string, op crashOp) (bool, string
 	return ans.ErrorCode == 0 && ans.ActionStatus == "OK" && len(ans.FailAccounts) == 0, fmt.Sprintf("%+v", ans), nil
 }
 
-// run sends random ops until a request gets no answer (roomd was killed),
-// applying to the model each op that was acknowledged.
-func (w *crashWorker) run(ctx context.Context, tb testing.TB, base string, r *rand.Rand, acks *atomic.Int64) {
+// run sends random ops, each to the next of bases in turn, until a request
+// gets no answer (its roomd was killed), applying to the model each op that
+// was acknowledged.
+func (w *crashWorker) run(ctx context.Context, tb testing.TB, bases []string, r *rand.Rand, acks *atomic.Int64) {
 	for i := 0; i < 20_000 && ctx.Err() == nil; i++ {
 		op := w.pick(r)
+		base := bases[w.turn%len(bases)]
+		w.turn++
 		ok, answer, err := w.send(tb, base, op)
 		if err != nil {
 			w.pending = &op
 			return
 		}
 		if !ok {
-			w.failure = fmt.Sprintf("worker %d: %s: got %s, want it acknowledged whole", w.n, op, answer)
+			w.failure = fmt.Sprintf("worker %d: %s through %s: got %s, want it acknowledged whole", w.n, op, base, answer)
 			return
 		}
 		w.model.apply(op)
 		w.acked[op.kind]++
+		if w.byBase == nil {
+			w.byBase = map[string]int{}
+		}
+		w.byBase[base]++
 		acks.Add(1)
 	}
 }
@@ -339,7 +350,7 @@ func (c *crashRig) cycle(loseWAL bool) []string {
 	var wg sync.WaitGroup
 	for _, w := range c.workers {
 		r := rand.New(rand.NewPCG(c.rng.Uint64(), uint64(w.n)))
-		wg.Go(func() { w.run(ctx, t, p.addr, r, &acks) })
+		wg.Go(func() { w.run(ctx, t, []string{p.addr}, r, &acks) })
 	}
 	// Kill at a random moment once the workers have had some answers.
 	for deadline := time.Now().Add(10 * time.Second); acks.Load() < 2*crashWorkers && time.Now().Before(deadline); {
@@ -369,18 +380,22 @@ func (c *crashRig) cycle(loseWAL bool) []string {
 }
 
 // checkStore opens the store the killed roomd left, as a restart does, and
-// compares each worker's rooms and users with its model: every acknowledged
-// change must be there, and the op in flight at the kill either wholly or
-// not at all (the model then takes it). Every room must have exactly one
-// owner, who is a member, and a gapless event log. It returns what is wrong.
+// checks it (check).
 func (c *crashRig) checkStore() []string {
 	db, err := sqlite.Open(c.store, sqlite.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return []string{fmt.Sprintf("opening the store after the kill: %v", err)}
 	}
 	defer db.Close()
-	svc := roomd.NewService(db, nil, nil)
-	ctx := context.Background()
+	return c.check(context.Background(), roomd.NewService(db, nil, nil))
+}
+
+// check compares, through svc, each worker's rooms and users with its
+// model: every acknowledged change must be there, and the op in flight at
+// the kill either wholly or not at all (the model then takes it). Every
+// room must have exactly one owner, who is a member, and a gapless event
+// log. It returns what is wrong.
+func (c *crashRig) check(ctx context.Context, svc *roomd.Service) []string {
 	var problems, rooms []string
 	for _, w := range c.workers {
 		got, err := storedModel(ctx, svc, w)

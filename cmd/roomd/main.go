@@ -5,6 +5,8 @@
 //
 //	roomd serve [--config FILE] [--listen ADDR] [--store sqlite:PATH|postgres://...]
 //	roomd migrate [--config FILE] [--store STORE]
+//	roomd export [--store STORE] [--config FILE] [--out FILE]
+//	roomd import [--store STORE] [--config FILE] [--in FILE]
 //	roomd sign zego --app ID --secret S ACTION key=value...
 //	roomd sign tencent --app ID --secret KEY [--admin ID] COMMAND '{json}'
 //	roomd usersig --app ID --secret KEY --user ID [--expire SECONDS]
@@ -51,6 +53,8 @@ roomd: a self-hosted room and group server (ZEGOCLOUD ZIM and Tencent room engin
 commands:
   serve     run the server (no config needed: embedded store, development app)
   migrate   bring a store's schema up to this version (needed before serving on PostgreSQL)
+  export    write a whole store (users, rooms, event logs...) to a file, for "roomd import"
+  import    read an export into an empty store, SQLite or PostgreSQL
   sign      print a ready curl command for one API call, freshly signed
   usersig   print a Tencent UserSig
   token     print a ZEGO Token04 ("roomd token zego")
@@ -124,6 +128,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runWebhooks(ctx, rest, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, rest, stdout, stderr)
+	case "export":
+		return runExport(ctx, rest, stdout, stderr)
+	case "import":
+		return runImport(ctx, rest, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, stdout, stderr)
 	case "version":

@@ -16,10 +16,13 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/roomd/roomd"
+	"github.com/roomd/roomd/console"
 	"github.com/roomd/roomd/gateway"
 	"github.com/roomd/roomd/metrics"
+	"github.com/roomd/roomd/postgres"
 	"github.com/roomd/roomd/server"
 	"github.com/roomd/roomd/tencent"
 	"github.com/roomd/roomd/webhook"
@@ -29,8 +32,9 @@ import (
 const serveUsage = `usage: roomd serve [--config FILE] [--listen ADDR] [--store sqlite:PATH|postgres://...]
 
 runs the server. With no apps configured it serves a development app, kept
-in dev-app.json beside the database, and prints its id and secret once the
-port and the store are open. SIGINT or SIGTERM stops it gracefully.
+in dev-app.json beside the database, and prints its id and secret, and a
+link that signs in to the operator console (/console/) once, when the port
+and the store are open. SIGINT or SIGTERM stops it gracefully.
 `
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -80,14 +84,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if n.dev != nil {
 		printDevApp(stdout, n.dev, selfCommand(), clientAddr(ln.Addr()))
+		printConsoleLogin(stdout, n.console, clientAddr(ln.Addr()))
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "store", n.storeName, "apps", len(n.apps), "version", version)
 	stopRetention := startRetention(ctx, n.svc, cfg.Retention.policy(), log)
 	n.webhooks.disp.Start(ctx)
+	if n.console != nil {
+		n.console.Start(ctx)
+	}
+	stopShared := n.startShared(ctx)
 	stopReload := reloadOnHangup(ctx, *configPath, cfg, n, log)
 	err = n.server.Serve(ctx, ln)
 	log.Info("shutting down")
 	stopReload()
+	stopShared()
 	stopRetention()
 	if cerr := n.close(); cerr != nil && err == nil {
 		err = cerr
@@ -131,6 +141,23 @@ type node struct {
 	dev       *devAppInfo // the development app, when no apps are configured
 	gateway   *gateway.Gateway
 	webhooks  webhooks
+	console   *console.Console // nil when the config turns it off
+	// shared, on PostgreSQL, are the jobs that make the node one of
+	// several, each running until its context ends: following the events
+	// every node commits (postgres.DB.Follow) and sharing who is online
+	// (postgres.Presence.Run).
+	shared []func(ctx context.Context) error
+}
+
+// startShared runs the node's shared jobs, if any, until ctx ends or stop
+// is called; stop waits for them.
+func (n *node) startShared(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, job := range n.shared {
+		wg.Go(func() { _ = job(ctx) })
+	}
+	return func() { cancel(); wg.Wait() }
 }
 
 // build assembles a node from cfg: it opens the store, then, when cfg
@@ -165,17 +192,34 @@ func build(cfg *Config, log *slog.Logger, self net.Addr) (*node, error) {
 	m.AddGauge("roomd_gateway_connections", "Open WebSocket connections of the real-time gateway.", func() float64 { return float64(n.gateway.Connections()) })
 	n.webhooks.zego = zego.NewHook(n.svc, cfg.zegoHooks())
 	hooks := []roomd.Hook{tencent.NewHook(n.svc), n.webhooks.zego}
-	n.webhooks.disp = webhook.New(n.svc, slices.Sorted(maps.Keys(apps)), hooks, webhook.Options{
-		Logger: log, Listener: self, UserAgent: "roomd/" + version,
-	})
+	hookOpts := webhook.Options{Logger: log, Listener: self, UserAgent: "roomd/" + version}
+	node := nodeID()
+	if pg, ok := db.(*postgres.DB); ok {
+		// Nodes on one database take turns: one delivers each app's callbacks.
+		hookOpts.Leaser, hookOpts.Node, hookOpts.CursorEvery = pg, node, 1
+	}
+	n.webhooks.disp = webhook.New(n.svc, slices.Sorted(maps.Keys(apps)), hooks, hookOpts)
 	pubs = append(pubs, n.webhooks.disp)
+	var presence roomd.Presence = hub
+	if pg, ok := db.(*postgres.DB); ok {
+		// Events committed through other nodes reach this node's
+		// publishers, and users online on any node are online.
+		shared := pg.Presence(node, hub, 0)
+		hub.WatchPresence(shared.Changed)
+		presence = shared
+		n.shared = append(n.shared, func(ctx context.Context) error { return pg.Follow(ctx, &pubs) }, shared.Run)
+	}
 	observeWebhooks(m, n.webhooks.disp)
+	if n.console = newConsole(cfg, n, log); n.console != nil {
+		pubs = append(pubs, n.console) // its live logs
+	}
 	n.server = server.New(log, m, server.Routes{
-		ZEGO:     zego.NewHandler(n.svc, apps, zego.Options{Logger: log, Presence: hub}),
-		Tencent:  tencent.NewHandler(n.svc, apps, tencent.Options{Logger: log, CallbackChanged: n.webhooks.disp.ReloadApp}),
+		ZEGO:     zego.NewHandler(n.svc, apps, zego.Options{Logger: log, Presence: presence, Limiter: limiter(db, log)}),
+		Tencent:  tencent.NewHandler(n.svc, apps, tencent.Options{Logger: log, CallbackChanged: n.webhooks.disp.ReloadApp, Limiter: limiter(db, log)}),
 		Metrics:  m.Handler(),
 		Gateway:  n.gateway,
 		Webhooks: n.webhooks.disp.StatusHandler(apps),
+		Console:  consoleRoute(n.console),
 	})
 	return n, nil
 }

@@ -53,14 +53,14 @@ func (s storeSetting) String() string {
 // openTimeout bounds connecting to PostgreSQL and checking its schema.
 const openTimeout = 30 * time.Second
 
-// open opens the store for a serving node. A PostgreSQL store is opened
-// exclusive (one node per database until several are supported) and must
-// have been migrated (roomd migrate); an SQLite store migrates itself.
+// open opens the store for a serving node. A PostgreSQL store, which
+// several nodes may share, must have been migrated (roomd migrate); an
+// SQLite store migrates itself.
 func (s storeSetting) open(log *slog.Logger, onCommit func(int, time.Duration)) (roomd.Store, error) {
 	if s.dsn != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
 		defer cancel()
-		return postgres.Open(ctx, s.dsn, postgres.Options{Logger: log, OnCommit: onCommit, Exclusive: true})
+		return postgres.Open(ctx, s.dsn, postgres.Options{Logger: log, OnCommit: onCommit})
 	}
 	return openSQLite(s.path, sqlite.Options{OnCommit: onCommit, Logger: log})
 }

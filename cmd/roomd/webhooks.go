@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"flag"
 	"fmt"
 	"io"
@@ -195,4 +196,14 @@ func printStatus(w io.Writer, st *webhook.AppStatus) {
 			time.Duration(s.OldestUndeliveredAge*float64(time.Second)).Round(time.Millisecond), last)
 	}
 	tw.Flush()
+}
+
+// nodeID names this process among the nodes sharing a store, for the
+// callback leases: host name, process id and a random suffix, so that a
+// restarted node is a new holder.
+func nodeID() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b)
 }

@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -152,35 +151,12 @@ func expectedDeliveries(tb testing.TB, path string, newHook func(*roomd.Service)
 		tb.Fatal(err)
 	}
 	defer db.Close()
-	ctx := context.Background()
 	svc := roomd.NewService(db, nil, nil)
-	hook := newHook(svc)
-	target, err := hook.Target(ctx, 777)
-	if err != nil || target == nil {
-		tb.Fatalf("%s target: got %v, %v", hook.Style(), target, err)
-	}
-	cursor := int64(0)
 	var want []string
-	for {
-		events, err := svc.AppEvents(ctx, 777, cursor, roomd.MaxAppEvents)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if len(events) == 0 {
-			return want
-		}
-		for i := range events {
-			e := &events[i]
-			cursor = e.Pos
-			req, err := hook.Request(ctx, target, e, time.Now())
-			if err != nil {
-				tb.Fatal(err)
-			}
-			if req != nil {
-				want = append(want, fmt.Sprintf("777/%s/%d", pathEscape(e.RoomID), e.Seq))
-			}
-		}
+	for _, d := range hookDeliveries(tb, svc, newHook(svc), 0) {
+		want = append(want, d.id)
 	}
+	return want
 }
 
 // pathEscape escapes a room id as X-Roomd-Delivery does.

@@ -10,6 +10,11 @@ import (
 // Limiters hands out one token-bucket limiter per key (for example app and
 // action, or app and group) and forgets keys unused for a while, so that
 // memory stays bounded by the keys active in the last few minutes.
+//
+// It is the roomd.Limiter of a node that limits alone (the SQLite store,
+// and the dialects' default): its buckets live in this process, so each
+// node of a deployment would admit the whole rate. It never blocks beyond
+// its own mutex and never fails.
 type Limiters struct {
 	mu      sync.Mutex
 	m       map[string]*entry
