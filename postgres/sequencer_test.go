@@ -1,10 +1,9 @@
 package postgres_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
-	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,32 +12,13 @@ import (
 	"github.com/roomd/roomd/storetest"
 )
 
-// lockedLog is a log sink safe for concurrent writes.
-type lockedLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-// count returns how many times s occurs in the log.
-func (l *lockedLog) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return bytes.Count(l.buf.Bytes(), []byte(s))
-}
-
 // TestSequencerBacksOff: when numbering fails, the sequencer tries again
 // at its next poll (every second), not in a busy loop; once the cause is
 // gone, the events are numbered.
 func TestSequencerBacksOff(t *testing.T) {
 	dsn := freshSchema(t)
 	mustMigrate(t, dsn)
-	logs := &lockedLog{}
+	logs := &storetest.LockedBuffer{}
 	db, err := postgres.Open(context.Background(), dsn, postgres.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +37,7 @@ func TestSequencerBacksOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(2 * time.Second)
-	if n := logs.count("sequencer: number events"); n < 1 || n > 6 {
+	if n := strings.Count(logs.String(), "sequencer: number events"); n < 1 || n > 6 {
 		t.Fatalf("numbering failures logged in 2 s: got %d, want 1 to 6 (one per poll)", n)
 	}
 	if _, err := conn.Exec(ctx, `ALTER TABLE events DROP CONSTRAINT unnumbered`); err != nil {

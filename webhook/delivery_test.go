@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/roomd/roomd"
+	"github.com/roomd/roomd/storetest"
 	"github.com/roomd/roomd/webhook"
 )
 
@@ -252,7 +253,7 @@ func TestSecretsNotLogged(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	var logs LockedBuffer
+	var logs storetest.LockedBuffer
 	hook := NewFakeHook(roomd.HookZEGO, appA, strings.Replace(srv.URL, "//", "//user:hunter2@", 1)+"/hook?token=s3cret")
 	d := e.MustStart(t, []uint32{appA}, []roomd.Hook{hook}, webhook.Options{
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -1,7 +1,6 @@
 package webhook_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -391,25 +390,4 @@ func WantSame[T comparable](tb testing.TB, what string, got, want []T) {
 	if !slices.Equal(got, want) {
 		tb.Errorf("%s:\n got  %v\n want %v", what, got, want)
 	}
-}
-
-// LockedBuffer is a log destination the test may read while the workers
-// write to it.
-type LockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-// Write appends p.
-func (b *LockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns what was written.
-func (b *LockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

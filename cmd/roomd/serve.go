@@ -194,14 +194,15 @@ func build(cfg *Config, log *slog.Logger, self net.Addr) (*node, error) {
 	hooks := []roomd.Hook{tencent.NewHook(n.svc), n.webhooks.zego}
 	hookOpts := webhook.Options{Logger: log, Listener: self, UserAgent: "roomd/" + version}
 	node := nodeID()
-	if pg, ok := db.(*postgres.DB); ok {
+	pg, onPostgres := db.(*postgres.DB) // several nodes may share the store
+	if onPostgres {
 		// Nodes on one database take turns: one delivers each app's callbacks.
 		hookOpts.Leaser, hookOpts.Node, hookOpts.CursorEvery = pg, node, 1
 	}
 	n.webhooks.disp = webhook.New(n.svc, slices.Sorted(maps.Keys(apps)), hooks, hookOpts)
 	pubs = append(pubs, n.webhooks.disp)
 	var presence roomd.Presence = hub
-	if pg, ok := db.(*postgres.DB); ok {
+	if onPostgres {
 		// Events committed through other nodes reach this node's
 		// publishers, and users online on any node are online.
 		shared := pg.Presence(node, hub, 0)
@@ -213,9 +214,18 @@ func build(cfg *Config, log *slog.Logger, self net.Addr) (*node, error) {
 	if n.console = newConsole(cfg, n, log); n.console != nil {
 		pubs = append(pubs, n.console) // its live logs
 	}
+	// The vendors' call-rate limits: on PostgreSQL, token buckets in the
+	// database, so that they hold for the deployment as a whole however
+	// many nodes share it (docs/limits.md), one limiter for both dialects
+	// (their keys differ: "app/command", "app|action"); otherwise each
+	// dialect limits in memory, as one node alone.
+	var lim roomd.Limiter
+	if onPostgres {
+		lim = pg.Limiter(postgres.LimiterOptions{Logger: log})
+	}
 	n.server = server.New(log, m, server.Routes{
-		ZEGO:     zego.NewHandler(n.svc, apps, zego.Options{Logger: log, Presence: presence, Limiter: limiter(db, log)}),
-		Tencent:  tencent.NewHandler(n.svc, apps, tencent.Options{Logger: log, CallbackChanged: n.webhooks.disp.ReloadApp, Limiter: limiter(db, log)}),
+		ZEGO:     zego.NewHandler(n.svc, apps, zego.Options{Logger: log, Presence: presence, Limiter: lim}),
+		Tencent:  tencent.NewHandler(n.svc, apps, tencent.Options{Logger: log, CallbackChanged: n.webhooks.disp.ReloadApp, Limiter: lim}),
 		Metrics:  m.Handler(),
 		Gateway:  n.gateway,
 		Webhooks: n.webhooks.disp.StatusHandler(apps),
